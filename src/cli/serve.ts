@@ -1,0 +1,37 @@
+// reelay serve: start the server with config from file and environment.
+import { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { startServer } from '../server.js';
+
+export function serveCommand() {
+  return new Command('serve')
+    .description('start the server (SQLite + local disk + the local engine by default)')
+    .option('-c, --config <file>', 'config file (JSON); default $REELAY_CONFIG or ./reelay.config.json')
+    .option('--host <host>', 'listen address (REELAY_HOST)')
+    .option('--port <port>', 'listen port (REELAY_PORT)')
+    .addHelpText('after', '\nExample:\n  REELAY_PORT=9000 reelay serve\n')
+    .action(async (opts: { config?: string; host?: string; port?: string }) => {
+      const overrides: Record<string, unknown> = {};
+      if (opts.host) overrides.host = opts.host;
+      if (opts.port) overrides.port = Number(opts.port);
+      const cfg = loadConfig({ file: opts.config, overrides });
+      const server = await startServer(cfg, { createFirstKey: true });
+      const base = server.url.replace('0.0.0.0', '127.0.0.1');
+      process.stdout.write(`reelay listening on ${base} (data in ${cfg.dataDir})\n`);
+      if (server.firstKey) {
+        process.stdout.write(
+          `\nCreated an API key for the default project. It is shown only this once:\n\n  ${server.firstKey}\n\n` +
+            `Try it:\n  curl ${base}/v1/videos -H "Authorization: Bearer ${server.firstKey}" -F prompt="a red balloon over mountains at sunset"\n\n`,
+        );
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return process.exit(1);
+        stopping = true;
+        process.stdout.write(`\n${signal}: finishing running jobs (send again to force)...\n`);
+        server.close(20_000).then(() => process.exit(0), () => process.exit(1));
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,132 @@
+// One typed Config object, loaded from defaults < config file < environment.
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { cpus } from 'node:os';
+
+export type FitPolicy = 'crop' | 'pad' | 'stretch' | 'reject';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** When set, this key is valid for the default project (never stored). */
+  apiKey: string | null;
+  logLevel: string;
+  /** Parallel jobs in this process. */
+  concurrency: number;
+  /** Hours after completion that assets stay downloadable. */
+  retentionHours: number;
+  sweepIntervalMs: number;
+  /** A claimed job whose lease is not renewed within this time is taken over by another attempt. */
+  jobLeaseMs: number;
+  /** Attempts before a job that keeps crashing or erroring is failed. */
+  jobMaxAttempts: number;
+  /** Largest JSON body. */
+  maxBodyBytes: number;
+  /** Largest uploaded file (reference image, video for edits, character clip). */
+  maxUploadBytes: number;
+  /** Decoded pixel cap for reference images (decompression bombs). */
+  maxImagePixels: number;
+  referenceFit: FitPolicy;
+  imageUrlAllowPrivate: boolean;
+  imageUrlTimeoutMs: number;
+  ffmpegPath: string | null;
+  ffprobePath: string | null;
+  /** Frames per second of the local engine. */
+  localFps: number;
+}
+
+const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  apiKey: null,
+  logLevel: 'info',
+  concurrency: Math.max(1, cpus().length),
+  retentionHours: 24,
+  sweepIntervalMs: 60_000,
+  jobLeaseMs: 30_000,
+  jobMaxAttempts: 3,
+  maxBodyBytes: 1024 * 1024,
+  maxUploadBytes: 64 * 1024 * 1024,
+  maxImagePixels: 40_000_000,
+  referenceFit: 'crop',
+  imageUrlAllowPrivate: false,
+  imageUrlTimeoutMs: 10_000,
+  ffmpegPath: null,
+  ffprobePath: null,
+  localFps: 24,
+};
+
+/** Environment variable for each setting; the README table is generated from the same list. */
+export const ENV_NAMES: Record<keyof Config, string> = {
+  host: 'REELAY_HOST',
+  port: 'REELAY_PORT',
+  dataDir: 'REELAY_DATA_DIR',
+  apiKey: 'REELAY_API_KEY',
+  logLevel: 'REELAY_LOG_LEVEL',
+  concurrency: 'REELAY_CONCURRENCY',
+  retentionHours: 'REELAY_RETENTION_HOURS',
+  sweepIntervalMs: 'REELAY_SWEEP_INTERVAL_MS',
+  jobLeaseMs: 'REELAY_JOB_LEASE_MS',
+  jobMaxAttempts: 'REELAY_JOB_MAX_ATTEMPTS',
+  maxBodyBytes: 'REELAY_MAX_BODY_BYTES',
+  maxUploadBytes: 'REELAY_MAX_UPLOAD_BYTES',
+  maxImagePixels: 'REELAY_MAX_IMAGE_PIXELS',
+  referenceFit: 'REELAY_REFERENCE_FIT',
+  imageUrlAllowPrivate: 'REELAY_IMAGE_URL_ALLOW_PRIVATE',
+  imageUrlTimeoutMs: 'REELAY_IMAGE_URL_TIMEOUT_MS',
+  ffmpegPath: 'REELAY_FFMPEG',
+  ffprobePath: 'REELAY_FFPROBE',
+  localFps: 'REELAY_LOCAL_FPS',
+};
+
+const FITS: FitPolicy[] = ['crop', 'pad', 'stretch', 'reject'];
+
+function coerce(key: keyof Config, raw: unknown): unknown {
+  const def = DEFAULTS[key];
+  if (raw === undefined || raw === '') return undefined;
+  if (key === 'referenceFit') {
+    if (!FITS.includes(raw as FitPolicy)) throw new Error(`${key} must be one of ${FITS.join(', ')}, got ${String(raw)}`);
+    return raw;
+  }
+  if (typeof def === 'number') {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${key} must be a non-negative number, got ${String(raw)}`);
+    return n;
+  }
+  if (typeof def === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    return ['1', 'true', 'yes', 'on'].includes(String(raw).toLowerCase());
+  }
+  return String(raw);
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Explicit config file; else $REELAY_CONFIG; else ./reelay.config.json when present. */
+  file?: string;
+  overrides?: Partial<Config>;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const cfg: Config = { ...DEFAULTS };
+  const file = opts.file ?? env.REELAY_CONFIG ?? (existsSync('reelay.config.json') ? 'reelay.config.json' : undefined);
+  if (file) {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!(k in DEFAULTS)) throw new Error(`unknown setting in ${file}: ${k}`);
+      const value = coerce(k as keyof Config, v);
+      if (value !== undefined) (cfg as unknown as Record<string, unknown>)[k] = value;
+    }
+  }
+  for (const key of Object.keys(ENV_NAMES) as (keyof Config)[]) {
+    const value = coerce(key, env[ENV_NAMES[key]]);
+    if (value !== undefined) (cfg as unknown as Record<string, unknown>)[key] = value;
+  }
+  Object.assign(cfg, opts.overrides ?? {});
+  cfg.dataDir = resolve(cfg.dataDir);
+  cfg.concurrency = Math.max(1, Math.floor(cfg.concurrency));
+  return cfg;
+}

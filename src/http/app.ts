@@ -1,0 +1,112 @@
+// The fastify app: request ids, timing headers, auth on /v1, the error envelope, the routes.
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import multipart from '@fastify/multipart';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import type { BlobStore } from '../blobs/index.js';
+import { ApiError, type VideoService } from '../videos/index.js';
+import { Authenticator } from './auth.js';
+import { Metrics } from './metrics.js';
+import { videoRoutes } from './routes/videos.js';
+import { modelRoutes } from './routes/models.js';
+import { healthRoutes } from './routes/health.js';
+import { join } from 'node:path';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    projectId: string;
+    startedAt: bigint;
+  }
+}
+
+export interface AppDeps {
+  cfg: Config;
+  store: Store;
+  blobs: BlobStore;
+  service: VideoService;
+  auth: Authenticator;
+  metrics: Metrics;
+  log: Logger;
+  isReady: () => boolean;
+  /** Extra routes (the playground page) registered by the caller. */
+  extraRoutes?: (app: FastifyInstance) => void;
+}
+
+function envelope(status: number, message: string, type: string, code: string | null) {
+  return new ApiError(status, message, type, null, code);
+}
+
+/** Maps anything thrown to the contract's envelope; internals never leak. */
+function toApiError(err: FastifyError | ApiError | Error): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as FastifyError;
+  const status = e.statusCode ?? 500;
+  if (status === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return envelope(413, 'The request body is too large.', 'invalid_request_error', 'request_too_large');
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return envelope(415, "Unsupported Content-Type: send 'application/json' or 'multipart/form-data'.", 'invalid_request_error', 'unsupported_media_type');
+  }
+  if (e.code?.startsWith('FST_ERR_CTP') || (status === 400 && e instanceof SyntaxError)) {
+    return envelope(400, `We could not parse the JSON body of your request. (${e.message})`, 'invalid_request_error', 'invalid_json');
+  }
+  if (status >= 400 && status < 500) return envelope(status, e.message, 'invalid_request_error', null);
+  return envelope(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { cfg, metrics, log } = deps;
+  const app = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: cfg.maxBodyBytes,
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  await app.register(multipart, { throwFileSizeLimit: true });
+  app.decorateRequest('projectId', '');
+  app.decorateRequest('startedAt', 0n);
+
+  app.addHook('onRequest', async (req, reply) => {
+    req.startedAt = process.hrtime.bigint();
+    reply.header('x-request-id', req.id);
+    if (req.url.startsWith('/v1/') || req.url === '/v1') {
+      req.projectId = (await deps.auth.authenticate(req.headers.authorization)).projectId;
+    }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('openai-processing-ms', String(Number(process.hrtime.bigint() - req.startedAt) / 1e6 | 0));
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    if (route !== '/metrics' && route !== '/healthz') {
+      req.log.info({ method: req.method, route, status: reply.statusCode, ms: Number(process.hrtime.bigint() - req.startedAt) / 1e6 }, 'request');
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+    const api = toApiError(err);
+    if (api.status >= 500) req.log.error({ err }, 'request failed');
+    for (const [k, v] of Object.entries(api.headers)) reply.header(k, v);
+    return reply.code(api.status).send(api.toJSON());
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(new ApiError(404, `Unknown request URL: ${req.method} ${req.url.split('?')[0]}.`, 'invalid_request_error', null, 'unknown_url').toJSON()),
+  );
+
+  const limits = { tmpDir: join(cfg.dataDir, 'tmp'), maxUploadBytes: cfg.maxUploadBytes, maxFieldBytes: Math.ceil(cfg.maxUploadBytes * 1.4) };
+  videoRoutes(app, deps.service, deps.blobs, limits);
+  modelRoutes(app, deps.service.catalog);
+  healthRoutes(app, deps.store, metrics, deps.isReady);
+  deps.extraRoutes?.(app);
+  return app;
+}

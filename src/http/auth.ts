@@ -1,0 +1,60 @@
+// API keys: bearer tokens stored only as SHA-256 hashes; each key belongs to one project.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../store/index.js';
+import { ApiError } from '../videos/index.js';
+
+export const DEFAULT_PROJECT = 'default';
+
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+export const newApiKey = () => `sk-reelay-${randomBytes(24).toString('base64url')}`;
+/** What lists and errors show of a key: never enough to use it. */
+export const keyHint = (key: string) => (key.length > 12 ? `${key.slice(0, 3)}…${key.slice(-4)}` : '…');
+
+export interface Principal {
+  projectId: string;
+}
+
+export class Authenticator {
+  private envKeyHash: Buffer | null;
+  private defaultProjectId: string | null = null;
+
+  constructor(
+    private readonly store: Store,
+    envKey: string | null,
+  ) {
+    this.envKeyHash = envKey ? Buffer.from(hashKey(envKey), 'hex') : null;
+  }
+
+  async init(): Promise<void> {
+    this.defaultProjectId = await this.store.ensureProject(DEFAULT_PROJECT);
+  }
+
+  async authenticate(header: string | undefined): Promise<Principal> {
+    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!m) {
+      throw new ApiError(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        'invalid_request_error',
+        null,
+        null,
+      );
+    }
+    const key = m[1];
+    const hash = hashKey(key);
+    if (this.envKeyHash && this.defaultProjectId && timingSafeEqual(Buffer.from(hash, 'hex'), this.envKeyHash)) {
+      return { projectId: this.defaultProjectId };
+    }
+    const rec = await this.store.findKeyByHash(hash);
+    if (!rec) throw new ApiError(401, `Incorrect API key provided: ${keyHint(key)}.`, 'invalid_request_error', null, 'invalid_api_key');
+    return { projectId: rec.projectId };
+  }
+}
+
+/** Creates a key for a project (by name) and returns the secret, shown once. */
+export async function createKey(store: Store, projectName: string, name: string) {
+  const projectId = await store.ensureProject(projectName);
+  const secret = newApiKey();
+  const record = await store.createKey(projectId, name, hashKey(secret), keyHint(secret));
+  return { secret, record };
+}

@@ -1,0 +1,43 @@
+// Streams an asset with Range (206) and ETag (304) support; never buffers the file.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AssetRecord } from '../store/index.js';
+import type { BlobStore } from '../blobs/index.js';
+
+export function sendAsset(req: FastifyRequest, reply: FastifyReply, blobs: BlobStore, asset: AssetRecord) {
+  const size = asset.bytes;
+  reply.header('content-type', asset.contentType);
+  reply.header('etag', asset.etag);
+  reply.header('accept-ranges', 'bytes');
+  reply.header('cache-control', 'private, max-age=3600');
+  const inm = req.headers['if-none-match'];
+  if (inm && inm.split(',').map((s) => s.trim().replace(/^W\//, '')).some((t) => t === asset.etag || t === '*')) {
+    return reply.code(304).send();
+  }
+  const range = req.headers.range;
+  const ifRange = req.headers['if-range'];
+  if (range && (!ifRange || ifRange === asset.etag)) {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    if (m && (m[1] !== '' || m[2] !== '')) {
+      let start: number;
+      let end: number;
+      if (m[1] === '') {
+        start = Math.max(0, size - Number(m[2]));
+        end = size - 1;
+      } else {
+        start = Number(m[1]);
+        end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+      }
+      if (start >= size || start > end) {
+        reply.header('content-range', `bytes */${size}`);
+        return reply.code(416).type('application/json').send({
+          error: { message: `The requested range is not satisfiable for a ${size}-byte file.`, type: 'invalid_request_error', param: null, code: 'range_not_satisfiable' },
+        });
+      }
+      reply.header('content-range', `bytes ${start}-${end}/${size}`);
+      reply.header('content-length', end - start + 1);
+      return reply.code(206).send(blobs.read(asset.key, { start, end }));
+    }
+  }
+  reply.header('content-length', size);
+  return reply.code(200).send(blobs.read(asset.key));
+}

@@ -1,0 +1,69 @@
+// /v1/videos and its sub-resources.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { videoObject, characterObject, type VideoService } from '../../videos/index.js';
+import type { VideoRecord } from '../../store/index.js';
+import type { BlobStore } from '../../blobs/index.js';
+import { readBody, type BodyLimits } from '../body.js';
+import { sendAsset } from '../content.js';
+
+type IdParams = { Params: { id: string } };
+
+function sendVideo(reply: FastifyReply, v: VideoRecord) {
+  if (v.status === 'queued' || v.status === 'in_progress') reply.header('openai-poll-after-ms', v.status === 'queued' ? '2000' : '1000');
+  return reply.send(videoObject(v));
+}
+
+export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: BlobStore, limits: BodyLimits) {
+  const withBody = async <T>(req: FastifyRequest, fn: (input: Awaited<ReturnType<typeof readBody>>['input']) => Promise<T>) => {
+    const body = await readBody(req, limits);
+    try {
+      return await fn(body.input);
+    } finally {
+      await body.cleanup();
+    }
+  };
+
+  app.post('/v1/videos', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.create(req.projectId, input))));
+
+  app.get('/v1/videos', async (req, reply) => {
+    const page = await service.list(req.projectId, req.query as Record<string, unknown>);
+    return reply.send({
+      object: 'list',
+      data: page.data.map(videoObject),
+      first_id: page.data[0]?.id ?? null,
+      last_id: page.data[page.data.length - 1]?.id ?? null,
+      has_more: page.hasMore,
+    });
+  });
+
+  app.get<IdParams>('/v1/videos/:id', async (req, reply) => sendVideo(reply, await service.get(req.projectId, req.params.id)));
+
+  app.delete<IdParams>('/v1/videos/:id', async (req, reply) => {
+    const v = await service.delete(req.projectId, req.params.id);
+    return reply.send({ id: v.id, object: 'video.deleted', deleted: true });
+  });
+
+  app.get<IdParams & { Querystring: { variant?: string } }>('/v1/videos/:id/content', async (req, reply) => {
+    for (const key of Object.keys(req.query)) {
+      if (key !== 'variant') {
+        return reply.code(400).send({ error: { message: `Unknown parameter: '${key}'.`, type: 'invalid_request_error', param: key, code: 'unknown_parameter' } });
+      }
+    }
+    const asset = await service.content(req.projectId, req.params.id, req.query.variant);
+    return sendAsset(req, reply, blobs, asset);
+  });
+
+  app.post<IdParams>('/v1/videos/:id/remix', async (req, reply) =>
+    sendVideo(reply, await withBody(req, (input) => service.remix(req.projectId, req.params.id, input))),
+  );
+
+  app.post('/v1/videos/edits', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.edit(req.projectId, input))));
+
+  app.post('/v1/videos/extensions', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.extend(req.projectId, input))));
+
+  app.post('/v1/videos/characters', async (req, reply) =>
+    reply.send(characterObject(await withBody(req, (input) => service.createCharacter(req.projectId, input)))),
+  );
+
+  app.get<IdParams>('/v1/videos/characters/:id', async (req, reply) => reply.send(characterObject(await service.getCharacter(req.projectId, req.params.id))));
+}

@@ -1,0 +1,238 @@
+// The runner: claims queued videos, runs them on their engine under a renewed lease, derives
+// missing assets, and records the terminal state. A job whose process dies is claimed again
+// once its lease lapses (at once on restart, since the embedded store has one process).
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes, createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { AssetRecord, Store, Variant, VideoRecord } from '../store/index.js';
+import type { BlobStore } from '../blobs/index.js';
+import { EngineError, type Engine, type JobContext, type JobInputs } from '../engines/index.js';
+import { probe, extractFramePng, spritesheetJpeg, pngToWebp } from '../media/index.js';
+
+const CONTENT_TYPES: Record<Variant, string> = { video: 'video/mp4', thumbnail: 'image/webp', spritesheet: 'image/jpeg' };
+const EXT: Record<Variant, string> = { video: 'mp4', thumbnail: 'webp', spritesheet: 'jpg' };
+
+export const assetKey = (videoId: string, variant: Variant) => `videos/${videoId}/${variant}.${EXT[variant]}`;
+
+export interface RunnerHooks {
+  /** Called once per finished attempt with the engine's wall time. */
+  onFinished?(engine: string, status: 'completed' | 'failed' | 'retry' | 'cancelled', seconds: number): void;
+}
+
+export class Runner {
+  readonly owner = `runner_${randomBytes(6).toString('hex')}`;
+  private readonly active = new Map<string, AbortController>();
+  private readonly slots: Promise<void>[] = [];
+  private stopping = false;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(
+    private readonly cfg: Config,
+    private readonly store: Store,
+    private readonly blobs: BlobStore,
+    private readonly engines: Map<string, Engine>,
+    private readonly log: Logger,
+    private readonly hooks: RunnerHooks = {},
+  ) {}
+
+  async start(): Promise<void> {
+    const released = await this.store.releaseAllLeases();
+    if (released) this.log.info({ released }, 'resuming jobs left in progress by an earlier process');
+    for (let i = 0; i < this.cfg.concurrency; i++) this.slots.push(this.loop());
+  }
+
+  /** A new job was queued: stop waiting. */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  /** A video was deleted: stop its engine if it runs here. */
+  cancel(id: string): void {
+    this.active.get(id)?.abort(new EngineError('cancelled', 'The video was deleted.'));
+  }
+
+  /** Stops claiming, lets running jobs finish up to `graceMs`, then aborts them (they resume on restart). */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    const all = Promise.all(this.slots);
+    const timer = setTimeout(() => {
+      for (const ac of this.active.values()) ac.abort(new EngineError('shutdown', 'The server is shutting down.'));
+    }, graceMs);
+    await all;
+    clearTimeout(timer);
+  }
+
+  private async idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      const prev = this.wakeUp;
+      this.wakeUp = () => {
+        clearTimeout(t);
+        prev?.();
+        resolve();
+      };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let job: VideoRecord | null = null;
+      try {
+        job = await this.store.claimNext(this.owner, this.cfg.jobLeaseMs, Date.now());
+      } catch (err) {
+        this.log.error({ err }, 'claim failed');
+      }
+      if (!job) {
+        await this.idle(500);
+        continue;
+      }
+      await this.runJob(job);
+    }
+  }
+
+  private async runJob(video: VideoRecord): Promise<void> {
+    const log = this.log.child({ video_id: video.id, attempt: video.attempts });
+    const now = () => Math.floor(Date.now() / 1000);
+    if (video.attempts > this.cfg.jobMaxAttempts) {
+      await this.store.fail(video.id, this.owner, now(), 'internal_error', `The video could not be generated after ${this.cfg.jobMaxAttempts} attempts.`);
+      log.warn('job failed: out of attempts');
+      return;
+    }
+    const engine = this.engines.get(video.engine);
+    if (!engine) {
+      await this.store.fail(video.id, this.owner, now(), 'engine_error', `No engine named '${video.engine}' is configured.`);
+      return;
+    }
+    const ac = new AbortController();
+    this.active.set(video.id, ac);
+    const heartbeat = setInterval(() => {
+      this.store
+        .renewLease(video.id, this.owner, this.cfg.jobLeaseMs, Date.now())
+        .then((mine) => {
+          if (!mine) ac.abort(new EngineError('cancelled', 'The job is no longer ours.'));
+        })
+        .catch((err) => log.error({ err }, 'heartbeat failed'));
+    }, Math.max(200, Math.floor(this.cfg.jobLeaseMs / 3)));
+    const workDir = join(this.cfg.dataDir, 'tmp', `${video.id}-${video.attempts}`);
+    const written = new Map<Variant, AssetRecord>();
+    const started = Date.now();
+    let outcome: 'completed' | 'failed' | 'retry' | 'cancelled' = 'failed';
+    try {
+      await mkdir(workDir, { recursive: true });
+      const ctx: JobContext = {
+        video,
+        inputs: await this.inputs(video),
+        state: video.engineState,
+        workDir,
+        signal: ac.signal,
+        checkpoint: async (state) => {
+          if (!(await this.store.checkpoint(video.id, this.owner, state))) throw new EngineError('cancelled', 'The job is no longer ours.');
+        },
+        progress: async (p) => {
+          await this.store.setProgress(video.id, this.owner, p);
+        },
+        writeAsset: async (variant, data) => {
+          written.set(variant, await this.saveAsset(video.id, variant, data));
+        },
+      };
+      log.info({ engine: engine.id, kind: video.kind }, 'job started');
+      await engine.run(ctx);
+      if (ac.signal.aborted) throw ac.signal.reason;
+      if (!written.has('video')) throw new EngineError('engine_error', 'The engine finished without a video.');
+      await this.deriveMissing(video.id, written, ac.signal);
+      const done = await this.store.complete(video.id, this.owner, now(), now() + Math.round(this.cfg.retentionHours * 3600), [...written.values()]);
+      outcome = done ? 'completed' : 'cancelled';
+      if (!done) await this.blobs.deletePrefix(`videos/${video.id}`);
+      log.info({ ms: Date.now() - started, done }, 'job finished');
+    } catch (raw) {
+      outcome = await this.handleError(video, raw, ac.signal, log);
+    } finally {
+      clearInterval(heartbeat);
+      this.active.delete(video.id);
+      await rm(workDir, { recursive: true, force: true }).catch(() => {});
+      this.hooks.onFinished?.(engine.id, outcome, (Date.now() - started) / 1000);
+    }
+  }
+
+  private async handleError(video: VideoRecord, raw: unknown, signal: AbortSignal, log: Logger) {
+    const now = Math.floor(Date.now() / 1000);
+    const reason = signal.aborted ? signal.reason : raw;
+    const err = reason instanceof EngineError ? reason : null;
+    if (err?.code === 'cancelled' || (signal.aborted && err?.code !== 'shutdown')) {
+      await this.blobs.deletePrefix(`videos/${video.id}`);
+      log.info('job cancelled');
+      return 'cancelled' as const;
+    }
+    if (err?.code === 'shutdown') {
+      // Leave it in progress with a lapsed lease: the next start picks it up from its checkpoint.
+      await this.store.renewLease(video.id, this.owner, -1, Date.now());
+      log.info('job interrupted by shutdown; it resumes on the next start');
+      return 'retry' as const;
+    }
+    const retryable = err ? err.retryable : true;
+    if (!err) log.error({ err: raw }, 'job crashed');
+    else log.warn({ code: err.code, message: err.message }, 'engine error');
+    if (retryable && video.attempts < this.cfg.jobMaxAttempts) {
+      const delay = Math.min(60_000, 1000 * 2 ** (video.attempts - 1)) * (0.75 + Math.random() * 0.5);
+      await this.store.retryLater(video.id, this.owner, Date.now() + delay);
+      return 'retry' as const;
+    }
+    const code = err?.code ?? 'internal_error';
+    const message = err?.message ?? 'The video could not be generated because of an internal error.';
+    await this.store.fail(video.id, this.owner, now, code, message);
+    await this.blobs.deletePrefix(`videos/${video.id}`);
+    return 'failed' as const;
+  }
+
+  private async inputs(video: VideoRecord): Promise<JobInputs> {
+    const p = video.params;
+    let source: VideoRecord | null = null;
+    let sourceVideoPath: string | null = null;
+    if (video.sourceVideoId) {
+      source = await this.store.getVideoById(video.sourceVideoId);
+      const asset = source && !source.deletedAt ? await this.store.getAsset(source.id, 'video') : null;
+      if (asset) sourceVideoPath = await this.blobs.localPath(asset.key);
+    }
+    if (p.uploadKey) sourceVideoPath = await this.blobs.localPath(p.uploadKey);
+    const characters: JobInputs['characters'] = [];
+    for (const id of p.characters) {
+      const c = await this.store.getCharacter(id, video.projectId);
+      if (c) characters.push({ id: c.id, name: c.name, framePath: await this.blobs.localPath(c.frameKey) });
+    }
+    return {
+      referencePath: p.referenceKey ? await this.blobs.localPath(p.referenceKey) : null,
+      sourceVideoPath,
+      source,
+      characters,
+    };
+  }
+
+  private async saveAsset(videoId: string, variant: Variant, data: Readable | Buffer | string): Promise<AssetRecord> {
+    const key = assetKey(videoId, variant);
+    const stat = typeof data === 'string' ? await this.blobs.putFile(key, data) : await this.blobs.put(key, data);
+    const hash = createHash('sha256');
+    for await (const chunk of this.blobs.read(key)) hash.update(chunk as Buffer);
+    return { videoId, variant, key, bytes: stat.bytes, etag: `"${hash.digest('hex').slice(0, 32)}"`, contentType: CONTENT_TYPES[variant] };
+  }
+
+  /** Thumbnail and spritesheet from the video when the engine gave none; the video itself is checked. */
+  private async deriveMissing(videoId: string, written: Map<Variant, AssetRecord>, signal: AbortSignal) {
+    const videoPath = await this.blobs.localPath(written.get('video')!.key);
+    const info = await probe(videoPath, signal).catch(() => null);
+    if (!info || info.codec !== 'h264') throw new EngineError('engine_error', 'The engine produced a file that is not an H.264 video.');
+    if (!written.has('thumbnail')) {
+      const png = await extractFramePng(videoPath, Math.min(info.duration / 2, 1), signal);
+      written.set('thumbnail', await this.saveAsset(videoId, 'thumbnail', await pngToWebp(png, 640)));
+    }
+    if (!written.has('spritesheet')) {
+      const jpg = await spritesheetJpeg(videoPath, info.duration, 5, 5, 160, signal);
+      written.set('spritesheet', await this.saveAsset(videoId, 'spritesheet', jpg));
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// The retention sweeper: removes assets of expired videos and leftovers of deleted ones.
+import type { Logger } from 'pino';
+import type { Store } from '../store/index.js';
+import type { BlobStore } from '../blobs/index.js';
+
+export class Sweeper {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly blobs: BlobStore,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sweep().catch((err) => this.log.error({ err }, 'sweep failed')), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** One pass; returns how many videos it cleaned. */
+  async sweep(): Promise<number> {
+    let n = 0;
+    const now = Math.floor(Date.now() / 1000);
+    for (const id of await this.store.listExpired(now, 500)) {
+      await this.removeAssets(id);
+      await this.store.markExpired(id, now);
+      n++;
+    }
+    for (const id of await this.store.listDeletedWithAssets(500)) {
+      await this.removeAssets(id);
+      n++;
+    }
+    if (n) this.log.info({ videos: n }, 'swept assets');
+    return n;
+  }
+
+  private async removeAssets(id: string) {
+    await this.blobs.deletePrefix(`videos/${id}`);
+    await this.blobs.deletePrefix(`inputs/${id}`);
+    await this.store.deleteAssetRows(id);
+  }
+}

@@ -1,0 +1,3 @@
+// The media front door: ffmpeg/ffprobe and image handling.
+export * from './ffmpeg.js';
+export * from './images.js';

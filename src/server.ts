@@ -1,0 +1,86 @@
+// The composition root: wires config, store, blobs, engines, runner, service and HTTP together.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/index.js';
+import { openStore, type Store } from './store/index.js';
+import { openBlobs, type BlobStore } from './blobs/index.js';
+import { LocalEngine, type Engine } from './engines/index.js';
+import { Runner, Sweeper } from './jobs/index.js';
+import { ModelCatalog, VideoService } from './videos/index.js';
+import { buildApp, Authenticator, Metrics, createKey, DEFAULT_PROJECT } from './http/index.js';
+import { configureTools } from './media/index.js';
+import { acquireLock } from './lock.js';
+import { playgroundRoutes } from './web/index.js';
+
+export interface Server {
+  app: FastifyInstance;
+  url: string;
+  store: Store;
+  blobs: BlobStore;
+  runner: Runner;
+  sweeper: Sweeper;
+  /** The default project's first key, when this start created it (shown once). */
+  firstKey: string | null;
+  close(graceMs?: number): Promise<void>;
+}
+
+export function makeLogger(cfg: Config): Logger {
+  return pino({
+    level: cfg.logLevel,
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.prompt', 'prompt'], censor: '[redacted]' },
+  });
+}
+
+export async function startServer(cfg: Config, opts: { log?: Logger; createFirstKey?: boolean } = {}): Promise<Server> {
+  const log = opts.log ?? makeLogger(cfg);
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const releaseLock = acquireLock(cfg.dataDir);
+  rmSync(join(cfg.dataDir, 'tmp'), { recursive: true, force: true });
+  mkdirSync(join(cfg.dataDir, 'tmp'), { recursive: true });
+  configureTools({ ffmpegPath: cfg.ffmpegPath, ffprobePath: cfg.ffprobePath });
+
+  const store = openStore(cfg.dataDir);
+  const blobs = openBlobs(cfg.dataDir);
+  const catalog = new ModelCatalog();
+  const engines = new Map<string, Engine>([['local', new LocalEngine(catalog, { fps: cfg.localFps })]]);
+  const metrics = new Metrics(store);
+  const runner = new Runner(cfg, store, blobs, engines, log, {
+    onFinished: (engine, outcome, seconds) => metrics.renderSeconds.observe({ engine, outcome }, seconds),
+  });
+  const service = new VideoService(cfg, store, blobs, catalog, { queued: () => runner.wake(), deleted: (id) => runner.cancel(id) });
+  const auth = new Authenticator(store, cfg.apiKey);
+  await auth.init();
+
+  let firstKey: string | null = null;
+  if (opts.createFirstKey) {
+    const projectId = await store.ensureProject(DEFAULT_PROJECT);
+    if ((await store.countActiveKeys(projectId)) === 0 && !cfg.apiKey) {
+      firstKey = (await createKey(store, DEFAULT_PROJECT, 'first key')).secret;
+    }
+  }
+
+  let ready = true;
+  const app = await buildApp({ cfg, store, blobs, service, auth, metrics, log, isReady: () => ready, extraRoutes: playgroundRoutes });
+  const sweeper = new Sweeper(store, blobs, cfg.sweepIntervalMs, log);
+  await runner.start();
+  sweeper.start();
+  const address = await app.listen({ host: cfg.host, port: cfg.port });
+
+  let closing: Promise<void> | null = null;
+  return {
+    app, url: address, store, blobs, runner, sweeper, firstKey,
+    close(graceMs = 10_000) {
+      closing ??= (async () => {
+        ready = false;
+        sweeper.stop();
+        await runner.stop(graceMs);
+        await app.close();
+        await store.close();
+        releaseLock();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Migrations for the embedded store, applied in order; user_version records the last applied.
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE TABLE videos (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    completed_at INTEGER,
+    expires_at INTEGER,
+    prompt TEXT,
+    size TEXT NOT NULL,
+    seconds TEXT NOT NULL,
+    remixed_from_video_id TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    kind TEXT NOT NULL,
+    source_video_id TEXT,
+    params TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    engine_state TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    available_at INTEGER NOT NULL DEFAULT 0,
+    deleted_at INTEGER,
+    expired_at INTEGER
+  );
+  CREATE INDEX videos_project_seq ON videos(project_id, seq) WHERE deleted_at IS NULL;
+  CREATE INDEX videos_queue ON videos(status, available_at, seq) WHERE deleted_at IS NULL;
+  CREATE INDEX videos_expiry ON videos(expires_at) WHERE expired_at IS NULL AND status = 'completed';
+  CREATE TABLE assets (
+    video_id TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    PRIMARY KEY (video_id, variant)
+  );
+  CREATE TABLE characters (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    clip_key TEXT NOT NULL,
+    frame_key TEXT NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,282 @@
+// The embedded store: one SQLite file in WAL mode, used by one reelay process.
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { MIGRATIONS } from './schema.js';
+import type {
+  AssetRecord,
+  CharacterRecord,
+  KeyRecord,
+  ListQuery,
+  NewVideo,
+  Store,
+  Variant,
+  VideoRecord,
+  VideoStatus,
+} from '../types.js';
+
+type Row = Record<string, any>;
+
+function toVideo(r: Row): VideoRecord {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    model: r.model,
+    status: r.status,
+    progress: r.progress,
+    createdAt: r.created_at,
+    completedAt: r.completed_at,
+    expiresAt: r.expires_at,
+    prompt: r.prompt,
+    size: r.size,
+    seconds: r.seconds,
+    remixedFromVideoId: r.remixed_from_video_id,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    kind: r.kind,
+    sourceVideoId: r.source_video_id,
+    params: JSON.parse(r.params),
+    engine: r.engine,
+    engineState: r.engine_state == null ? null : JSON.parse(r.engine_state),
+    attempts: r.attempts,
+    leaseOwner: r.lease_owner,
+    leaseUntil: r.lease_until,
+    availableAt: r.available_at,
+    deletedAt: r.deleted_at,
+    expiredAt: r.expired_at,
+  };
+}
+
+function toAsset(r: Row): AssetRecord {
+  return { videoId: r.video_id, variant: r.variant, key: r.key, bytes: r.bytes, etag: r.etag, contentType: r.content_type };
+}
+
+function toKey(r: Row): KeyRecord {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    projectName: r.project_name,
+    name: r.name,
+    hint: r.hint,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+const OWNED = 'id = @id AND lease_owner = @owner AND deleted_at IS NULL AND status = \'in_progress\'';
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly stmts: Record<string, Database.Statement>;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const p = (sql: string) => this.db.prepare(sql);
+    this.stmts = {
+      getVideo: p('SELECT * FROM videos WHERE id = ? AND project_id = ? AND deleted_at IS NULL'),
+      getVideoById: p('SELECT * FROM videos WHERE id = ?'),
+      seqOf: p('SELECT seq FROM videos WHERE id = ? AND project_id = ?'),
+      listDesc: p('SELECT * FROM videos WHERE project_id = ? AND deleted_at IS NULL AND seq < ? ORDER BY seq DESC LIMIT ?'),
+      listAsc: p('SELECT * FROM videos WHERE project_id = ? AND deleted_at IS NULL AND seq > ? ORDER BY seq ASC LIMIT ?'),
+      claim: p(`UPDATE videos SET status = 'in_progress', lease_owner = @owner, lease_until = @until, attempts = attempts + 1
+        WHERE seq = (SELECT seq FROM videos WHERE deleted_at IS NULL AND available_at <= @now
+          AND (status = 'queued' OR (status = 'in_progress' AND lease_until < @now)) ORDER BY seq LIMIT 1)
+        RETURNING *`),
+      renew: p(`UPDATE videos SET lease_until = @until WHERE ${OWNED}`),
+      progress: p(`UPDATE videos SET progress = MAX(progress, MIN(@progress, 99)) WHERE ${OWNED}`),
+      checkpoint: p(`UPDATE videos SET engine_state = @state WHERE ${OWNED}`),
+      complete: p(`UPDATE videos SET status = 'completed', progress = 100, completed_at = @completedAt, expires_at = @expiresAt,
+        lease_owner = NULL, lease_until = NULL WHERE ${OWNED}`),
+      fail: p(`UPDATE videos SET status = 'failed', completed_at = @completedAt, error_code = @code, error_message = @message,
+        lease_owner = NULL, lease_until = NULL WHERE ${OWNED}`),
+      retry: p(`UPDATE videos SET status = 'queued', available_at = @availableAt, lease_owner = NULL, lease_until = NULL WHERE ${OWNED}`),
+      releaseAll: p(`UPDATE videos SET lease_owner = NULL, lease_until = 0 WHERE status = 'in_progress'`),
+      markDeleted: p('UPDATE videos SET deleted_at = @now WHERE id = @id AND project_id = @projectId AND deleted_at IS NULL RETURNING *'),
+      putAsset: p(`INSERT OR REPLACE INTO assets (video_id, variant, key, bytes, etag, content_type)
+        VALUES (@videoId, @variant, @key, @bytes, @etag, @contentType)`),
+      getAsset: p('SELECT * FROM assets WHERE video_id = ? AND variant = ?'),
+      listAssets: p('SELECT * FROM assets WHERE video_id = ?'),
+      deleteAssets: p('DELETE FROM assets WHERE video_id = ?'),
+      listExpired: p(`SELECT id FROM videos WHERE status = 'completed' AND expired_at IS NULL AND expires_at <= ? LIMIT ?`),
+      markExpired: p('UPDATE videos SET expired_at = ? WHERE id = ?'),
+      listDeletedWithAssets: p(`SELECT DISTINCT v.id FROM videos v JOIN assets a ON a.video_id = v.id
+        WHERE v.deleted_at IS NOT NULL AND v.lease_owner IS NULL LIMIT ?`),
+      insertVideo: p(`INSERT INTO videos (id, project_id, model, status, progress, created_at, prompt, size, seconds,
+        remixed_from_video_id, kind, source_video_id, params, engine)
+        VALUES (@id, @projectId, @model, 'queued', 0, @createdAt, @prompt, @size, @seconds,
+        @remixedFromVideoId, @kind, @sourceVideoId, @params, @engine) RETURNING *`),
+      insertCharacter: p(`INSERT INTO characters (id, project_id, name, created_at, clip_key, frame_key)
+        VALUES (@id, @projectId, @name, @createdAt, @clipKey, @frameKey)`),
+      getCharacter: p('SELECT * FROM characters WHERE id = ? AND project_id = ?'),
+      countByStatus: p('SELECT status, COUNT(*) AS n FROM videos WHERE deleted_at IS NULL GROUP BY status'),
+      projectByName: p('SELECT id FROM projects WHERE name = ?'),
+      insertProject: p('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)'),
+      insertKey: p('INSERT INTO api_keys (id, project_id, name, hash, hint, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      keyByHash: p(`SELECT k.*, p.name AS project_name FROM api_keys k JOIN projects p ON p.id = k.project_id
+        WHERE k.hash = ? AND k.revoked_at IS NULL`),
+      keyById: p('SELECT k.*, p.name AS project_name FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = ?'),
+      listKeys: p('SELECT k.*, p.name AS project_name FROM api_keys k JOIN projects p ON p.id = k.project_id ORDER BY k.created_at, k.id'),
+      revokeKey: p('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      countKeys: p('SELECT COUNT(*) AS n FROM api_keys WHERE project_id = ? AND revoked_at IS NULL'),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[i]);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  async ensureProject(name: string): Promise<string> {
+    const row = this.stmts.projectByName.get(name) as Row | undefined;
+    if (row) return row.id;
+    const id = `proj_${randomBytes(12).toString('hex')}`;
+    this.stmts.insertProject.run(id, name, Math.floor(Date.now() / 1000));
+    return id;
+  }
+
+  async createKey(projectId: string, name: string, hash: string, hint: string): Promise<KeyRecord> {
+    const id = `key_${randomBytes(8).toString('hex')}`;
+    this.stmts.insertKey.run(id, projectId, name, hash, hint, Math.floor(Date.now() / 1000));
+    return toKey(this.stmts.keyById.get(id) as Row);
+  }
+
+  async findKeyByHash(hash: string): Promise<KeyRecord | null> {
+    const row = this.stmts.keyByHash.get(hash) as Row | undefined;
+    return row ? toKey(row) : null;
+  }
+
+  async listKeys(): Promise<KeyRecord[]> {
+    return (this.stmts.listKeys.all() as Row[]).map(toKey);
+  }
+
+  async revokeKey(id: string): Promise<boolean> {
+    return this.stmts.revokeKey.run(Math.floor(Date.now() / 1000), id).changes > 0;
+  }
+
+  async countActiveKeys(projectId: string): Promise<number> {
+    return (this.stmts.countKeys.get(projectId) as Row).n;
+  }
+
+  async insertVideo(v: NewVideo): Promise<VideoRecord> {
+    return toVideo(this.stmts.insertVideo.get({ ...v, params: JSON.stringify(v.params) }) as Row);
+  }
+
+  async getVideo(id: string, projectId: string): Promise<VideoRecord | null> {
+    const row = this.stmts.getVideo.get(id, projectId) as Row | undefined;
+    return row ? toVideo(row) : null;
+  }
+
+  async getVideoById(id: string): Promise<VideoRecord | null> {
+    const row = this.stmts.getVideoById.get(id) as Row | undefined;
+    return row ? toVideo(row) : null;
+  }
+
+  async listVideos(q: ListQuery): Promise<{ data: VideoRecord[]; hasMore: boolean } | null> {
+    let cursor = q.order === 'desc' ? Number.MAX_SAFE_INTEGER : 0;
+    if (q.afterId) {
+      const row = this.stmts.seqOf.get(q.afterId, q.projectId) as Row | undefined;
+      if (!row) return null;
+      cursor = row.seq;
+    }
+    const stmt = q.order === 'desc' ? this.stmts.listDesc : this.stmts.listAsc;
+    const rows = stmt.all(q.projectId, cursor, q.limit + 1) as Row[];
+    return { data: rows.slice(0, q.limit).map(toVideo), hasMore: rows.length > q.limit };
+  }
+
+  async markDeleted(id: string, projectId: string, now: number): Promise<VideoRecord | null> {
+    const row = this.stmts.markDeleted.get({ id, projectId, now }) as Row | undefined;
+    return row ? toVideo(row) : null;
+  }
+
+  async claimNext(owner: string, leaseMs: number, nowMs: number): Promise<VideoRecord | null> {
+    const row = this.stmts.claim.get({ owner, until: nowMs + leaseMs, now: nowMs }) as Row | undefined;
+    return row ? toVideo(row) : null;
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number, nowMs: number): Promise<boolean> {
+    return this.stmts.renew.run({ id, owner, until: nowMs + leaseMs }).changes > 0;
+  }
+
+  async setProgress(id: string, owner: string, progress: number): Promise<boolean> {
+    return this.stmts.progress.run({ id, owner, progress: Math.max(0, Math.floor(progress)) }).changes > 0;
+  }
+
+  async checkpoint(id: string, owner: string, state: unknown): Promise<boolean> {
+    return this.stmts.checkpoint.run({ id, owner, state: JSON.stringify(state ?? null) }).changes > 0;
+  }
+
+  async complete(id: string, owner: string, completedAt: number, expiresAt: number, assets: AssetRecord[]): Promise<boolean> {
+    return this.db.transaction(() => {
+      const ok = this.stmts.complete.run({ id, owner, completedAt, expiresAt }).changes > 0;
+      if (!ok) return false;
+      for (const a of assets) this.stmts.putAsset.run(a);
+      return true;
+    })();
+  }
+
+  async fail(id: string, owner: string, completedAt: number, code: string, message: string): Promise<boolean> {
+    return this.stmts.fail.run({ id, owner, completedAt, code, message }).changes > 0;
+  }
+
+  async retryLater(id: string, owner: string, availableAtMs: number): Promise<boolean> {
+    return this.stmts.retry.run({ id, owner, availableAt: availableAtMs }).changes > 0;
+  }
+
+  async releaseAllLeases(): Promise<number> {
+    return this.stmts.releaseAll.run().changes;
+  }
+
+  async getAsset(videoId: string, variant: Variant): Promise<AssetRecord | null> {
+    const row = this.stmts.getAsset.get(videoId, variant) as Row | undefined;
+    return row ? toAsset(row) : null;
+  }
+
+  async listAssets(videoId: string): Promise<AssetRecord[]> {
+    return (this.stmts.listAssets.all(videoId) as Row[]).map(toAsset);
+  }
+
+  async deleteAssetRows(videoId: string): Promise<void> {
+    this.stmts.deleteAssets.run(videoId);
+  }
+
+  async listExpired(nowSec: number, limit: number): Promise<string[]> {
+    return (this.stmts.listExpired.all(nowSec, limit) as Row[]).map((r) => r.id);
+  }
+
+  async markExpired(id: string, nowSec: number): Promise<void> {
+    this.stmts.markExpired.run(nowSec, id);
+  }
+
+  async listDeletedWithAssets(limit: number): Promise<string[]> {
+    return (this.stmts.listDeletedWithAssets.all(limit) as Row[]).map((r) => r.id);
+  }
+
+  async insertCharacter(c: CharacterRecord): Promise<void> {
+    this.stmts.insertCharacter.run(c);
+  }
+
+  async getCharacter(id: string, projectId: string): Promise<CharacterRecord | null> {
+    const r = this.stmts.getCharacter.get(id, projectId) as Row | undefined;
+    return r
+      ? { id: r.id, projectId: r.project_id, name: r.name, createdAt: r.created_at, clipKey: r.clip_key, frameKey: r.frame_key }
+      : null;
+  }
+
+  async countByStatus(): Promise<Record<VideoStatus, number>> {
+    const out: Record<VideoStatus, number> = { queued: 0, in_progress: 0, completed: 0, failed: 0 };
+    for (const r of this.stmts.countByStatus.all() as Row[]) out[r.status as VideoStatus] = r.n;
+    return out;
+  }
+}

@@ -1,0 +1,130 @@
+// Records the store keeps. The video row is the job.
+export type VideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
+export type VideoKind = 'create' | 'remix' | 'edit' | 'extension';
+export type Variant = 'video' | 'thumbnail' | 'spritesheet';
+
+export interface VideoParams {
+  seed: number;
+  fit: 'crop' | 'pad' | 'stretch' | 'reject';
+  /** Blob key of the fitted reference image (PNG, exactly WxH). */
+  referenceKey: string | null;
+  /** Blob key of an uploaded source video (edits by file). */
+  uploadKey: string | null;
+  /** Character IDs named by this video. */
+  characters: string[];
+  /** Number of extensions in this video's chain (0 for a fresh video). */
+  extensionCount: number;
+}
+
+export interface VideoRecord {
+  id: string;
+  projectId: string;
+  model: string;
+  status: VideoStatus;
+  progress: number;
+  createdAt: number;
+  completedAt: number | null;
+  expiresAt: number | null;
+  prompt: string | null;
+  size: string;
+  seconds: string;
+  remixedFromVideoId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  kind: VideoKind;
+  sourceVideoId: string | null;
+  params: VideoParams;
+  engine: string;
+  engineState: unknown;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  /** Milliseconds; a retried job waits until then. */
+  availableAt: number;
+  deletedAt: number | null;
+  expiredAt: number | null;
+}
+
+export type NewVideo = Pick<
+  VideoRecord,
+  'id' | 'projectId' | 'model' | 'createdAt' | 'prompt' | 'size' | 'seconds' | 'remixedFromVideoId' | 'kind' | 'sourceVideoId' | 'params' | 'engine'
+>;
+
+export interface AssetRecord {
+  videoId: string;
+  variant: Variant;
+  key: string;
+  bytes: number;
+  etag: string;
+  contentType: string;
+}
+
+export interface CharacterRecord {
+  id: string;
+  projectId: string;
+  name: string;
+  createdAt: number;
+  clipKey: string;
+  frameKey: string;
+}
+
+export interface KeyRecord {
+  id: string;
+  projectId: string;
+  projectName: string;
+  name: string;
+  hint: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface ListQuery {
+  projectId: string;
+  afterId: string | null;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+export interface Store {
+  close(): Promise<void>;
+
+  ensureProject(name: string): Promise<string>;
+  createKey(projectId: string, name: string, hash: string, hint: string): Promise<KeyRecord>;
+  findKeyByHash(hash: string): Promise<KeyRecord | null>;
+  listKeys(): Promise<KeyRecord[]>;
+  revokeKey(id: string): Promise<boolean>;
+  countActiveKeys(projectId: string): Promise<number>;
+
+  insertVideo(v: NewVideo): Promise<VideoRecord>;
+  getVideo(id: string, projectId: string): Promise<VideoRecord | null>;
+  /** Ignores project and deletion: for the runner. */
+  getVideoById(id: string): Promise<VideoRecord | null>;
+  /** null when `afterId` is not one of the project's videos. */
+  listVideos(q: ListQuery): Promise<{ data: VideoRecord[]; hasMore: boolean } | null>;
+  markDeleted(id: string, projectId: string, now: number): Promise<VideoRecord | null>;
+
+  claimNext(owner: string, leaseMs: number, nowMs: number): Promise<VideoRecord | null>;
+  /** false when the job is no longer ours (deleted, or the lease was taken over). */
+  renewLease(id: string, owner: string, leaseMs: number, nowMs: number): Promise<boolean>;
+  setProgress(id: string, owner: string, progress: number): Promise<boolean>;
+  checkpoint(id: string, owner: string, state: unknown): Promise<boolean>;
+  complete(id: string, owner: string, completedAt: number, expiresAt: number, assets: AssetRecord[]): Promise<boolean>;
+  fail(id: string, owner: string, completedAt: number, code: string, message: string): Promise<boolean>;
+  retryLater(id: string, owner: string, availableAtMs: number): Promise<boolean>;
+  /** Jobs left in_progress by a process that is gone go back to the queue. */
+  releaseAllLeases(): Promise<number>;
+
+  getAsset(videoId: string, variant: Variant): Promise<AssetRecord | null>;
+  listAssets(videoId: string): Promise<AssetRecord[]>;
+  deleteAssetRows(videoId: string): Promise<void>;
+  /** Completed videos past expires_at whose assets are still on disk. */
+  listExpired(nowSec: number, limit: number): Promise<string[]>;
+  markExpired(id: string, nowSec: number): Promise<void>;
+  /** Deleted videos not yet in a job: their blobs can go. */
+  listDeletedWithAssets(limit: number): Promise<string[]>;
+
+  insertCharacter(c: CharacterRecord): Promise<void>;
+  getCharacter(id: string, projectId: string): Promise<CharacterRecord | null>;
+
+  countByStatus(): Promise<Record<VideoStatus, number>>;
+}
