@@ -89,7 +89,7 @@ export function parseSize(v: unknown, model: ModelEntry, modelId: string): strin
   if (!/^[1-9]\d{1,4}x[1-9]\d{1,4}$/.test(v)) {
     throw invalidValue(
       'size',
-      `Invalid value: '${v}'. Size must be given as WIDTHxHEIGHT in pixels (for example '${sizes[0]}'); supported sizes for ${modelId} are: ${quoteList(sizes, 'and')}.`,
+      `Invalid value: '${v}'. Size must be in WxH form (WIDTHxHEIGHT in pixels, for example '${sizes[0]}'); supported sizes for ${modelId} are: ${quoteList(sizes, 'and')}.`,
     );
   }
   if (!sizes.includes(v)) {
