@@ -12,6 +12,7 @@ import { Metrics } from './metrics.js';
 import { videoRoutes } from './routes/videos.js';
 import { modelRoutes } from './routes/models.js';
 import { healthRoutes } from './routes/health.js';
+import { eventRoutes } from './routes/events.js';
 import { join } from 'node:path';
 
 declare module 'fastify' {
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const limits = { tmpDir: join(cfg.dataDir, 'tmp'), maxUploadBytes: cfg.maxUploadBytes, maxFieldBytes: Math.ceil(cfg.maxUploadBytes * 1.4) };
   videoRoutes(app, deps.service, deps.blobs, limits);
+  eventRoutes(app, deps.service);
   modelRoutes(app, deps.service.catalog);
   healthRoutes(app, deps.store, metrics, deps.isReady);
   deps.extraRoutes?.(app);
