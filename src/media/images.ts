@@ -29,7 +29,8 @@ export async function fitReference(buf: Buffer, width: number, height: number, f
   if (!sniffImage(buf)) throw new ImageRejected('The reference image must be a JPEG, PNG or WebP file.', 'type');
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
-    meta = await sharp(buf, { limitInputPixels: maxPixels }).metadata();
+    // Header only: no pixels are decoded here, so the cap is checked below with a clear message.
+    meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch {
     throw new ImageRejected('The reference image could not be decoded.', 'decode');
   }
