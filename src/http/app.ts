@@ -57,13 +57,18 @@ function toApiError(err: FastifyError | ApiError | Error): ApiError {
   return envelope(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
 }
 
+// Request ids: a random per-process prefix and a counter; unique without paying for randomness per request.
+const REQUEST_PREFIX = `req_${randomBytes(8).toString('hex')}`;
+let requestSeq = 0;
+const nextRequestId = () => `${REQUEST_PREFIX}${(++requestSeq).toString(16).padStart(8, '0')}`;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { cfg, metrics, log } = deps;
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: cfg.maxBodyBytes,
-    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    genReqId: nextRequestId,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
   });
