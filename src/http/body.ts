@@ -14,7 +14,8 @@ export function setNested(target: Record<string, unknown>, key: string, value: u
   const path = [parts[1], ...[...parts[2].matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1])];
   let node: Record<string, unknown> = target;
   for (let i = 0; i < path.length; i++) {
-    const k = path[i];
+    // `[]` appends: the openai SDK sends arrays as characters[][id], one element per field.
+    const k = path[i] === '' && i > 0 ? String(Object.keys(node).length) : path[i];
     if (k === '__proto__' || k === 'constructor' || k === 'prototype' || k === '') {
       throw invalidRequest(`Invalid form field name: '${key.slice(0, 100)}'.`, key.slice(0, 100), 'invalid_value');
     }
