@@ -5,6 +5,7 @@ import type { VideoRecord } from '../../store/index.js';
 import type { BlobStore } from '../../blobs/index.js';
 import { readBody, type BodyLimits } from '../body.js';
 import { sendAsset } from '../content.js';
+import { VIDEO_SCHEMA, VIDEO_LIST_SCHEMA } from '../schemas.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -25,7 +26,7 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
 
   app.post('/v1/videos', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.create(req.projectId, input))));
 
-  app.get('/v1/videos', async (req, reply) => {
+  app.get('/v1/videos', { schema: { response: { 200: VIDEO_LIST_SCHEMA } } }, async (req, reply) => {
     const page = await service.list(req.projectId, req.query as Record<string, unknown>);
     return reply.send({
       object: 'list',
@@ -36,7 +37,7 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
     });
   });
 
-  app.get<IdParams>('/v1/videos/:id', async (req, reply) => sendVideo(reply, await service.get(req.projectId, req.params.id)));
+  app.get<IdParams>('/v1/videos/:id', { schema: { response: { 200: VIDEO_SCHEMA } } }, async (req, reply) => sendVideo(reply, await service.get(req.projectId, req.params.id)));
 
   app.delete<IdParams>('/v1/videos/:id', async (req, reply) => {
     const v = await service.delete(req.projectId, req.params.id);
