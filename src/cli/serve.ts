@@ -29,7 +29,7 @@ export function serveCommand() {
         if (stopping) return process.exit(1);
         stopping = true;
         process.stdout.write(`\n${signal}: finishing running jobs (send again to force)...\n`);
-        server.close(20_000).then(() => process.exit(0), () => process.exit(1));
+        server.close(cfg.shutdownGraceMs).then(() => process.exit(0), () => process.exit(1));
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
