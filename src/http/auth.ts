@@ -1,11 +1,11 @@
 // API keys: bearer tokens stored only as SHA-256 hashes; each key belongs to one project.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/index.js';
 import { ApiError } from '../videos/index.js';
 
 export const DEFAULT_PROJECT = 'default';
 
-export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+export const hashKey = (key: string) => digest('sha256', key, 'hex');
 export const newApiKey = () => `sk-reelay-${randomBytes(24).toString('base64url')}`;
 /** What lists and errors show of a key: never enough to use it. */
 export const keyHint = (key: string) => (key.length > 12 ? `${key.slice(0, 3)}…${key.slice(-4)}` : '…');
