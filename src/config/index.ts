@@ -21,6 +21,8 @@ export interface Config {
   jobLeaseMs: number;
   /** Attempts before a job that keeps crashing or erroring is failed. */
   jobMaxAttempts: number;
+  /** On SIGTERM, how long running jobs may finish before they are interrupted (they resume on restart). */
+  shutdownGraceMs: number;
   /** Largest JSON body. */
   maxBodyBytes: number;
   /** Largest uploaded file (reference image, video for edits, character clip). */
@@ -47,6 +49,7 @@ const DEFAULTS: Config = {
   sweepIntervalMs: 60_000,
   jobLeaseMs: 30_000,
   jobMaxAttempts: 3,
+  shutdownGraceMs: 20_000,
   maxBodyBytes: 1024 * 1024,
   maxUploadBytes: 64 * 1024 * 1024,
   maxImagePixels: 40_000_000,
@@ -70,6 +73,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   sweepIntervalMs: 'REELAY_SWEEP_INTERVAL_MS',
   jobLeaseMs: 'REELAY_JOB_LEASE_MS',
   jobMaxAttempts: 'REELAY_JOB_MAX_ATTEMPTS',
+  shutdownGraceMs: 'REELAY_SHUTDOWN_GRACE_MS',
   maxBodyBytes: 'REELAY_MAX_BODY_BYTES',
   maxUploadBytes: 'REELAY_MAX_UPLOAD_BYTES',
   maxImagePixels: 'REELAY_MAX_IMAGE_PIXELS',

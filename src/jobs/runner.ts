@@ -170,8 +170,9 @@ export class Runner {
       return 'cancelled' as const;
     }
     if (err?.code === 'shutdown') {
-      // Leave it in progress with a lapsed lease: the next start picks it up from its checkpoint.
-      await this.store.renewLease(video.id, this.owner, -1, Date.now());
+      // Back to the queue from its checkpoint; being interrupted is not the job's fault, so the
+      // attempt is given back (a job that only ever meets restarts is never failed for it).
+      await this.store.releaseInterrupted(video.id, this.owner);
       log.info('job interrupted by shutdown; it resumes on the next start');
       return 'retry' as const;
     }

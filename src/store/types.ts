@@ -111,6 +111,8 @@ export interface Store {
   complete(id: string, owner: string, completedAt: number, expiresAt: number, assets: AssetRecord[]): Promise<boolean>;
   fail(id: string, owner: string, completedAt: number, code: string, message: string): Promise<boolean>;
   retryLater(id: string, owner: string, availableAtMs: number): Promise<boolean>;
+  /** A job interrupted by shutdown stays in_progress with a lapsed lease, and its attempt is given back. */
+  releaseInterrupted(id: string, owner: string): Promise<boolean>;
   /** Jobs left in_progress by a process that is gone go back to the queue. */
   releaseAllLeases(): Promise<number>;
 

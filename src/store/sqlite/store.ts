@@ -93,6 +93,7 @@ export class SqliteStore implements Store {
       fail: p(`UPDATE videos SET status = 'failed', completed_at = @completedAt, error_code = @code, error_message = @message,
         lease_owner = NULL, lease_until = NULL WHERE ${OWNED}`),
       retry: p(`UPDATE videos SET status = 'queued', available_at = @availableAt, lease_owner = NULL, lease_until = NULL WHERE ${OWNED}`),
+      releaseInterrupted: p(`UPDATE videos SET lease_owner = NULL, lease_until = 0, attempts = MAX(attempts - 1, 0) WHERE ${OWNED}`),
       releaseAll: p(`UPDATE videos SET lease_owner = NULL, lease_until = 0 WHERE status = 'in_progress'`),
       markDeleted: p('UPDATE videos SET deleted_at = @now WHERE id = @id AND project_id = @projectId AND deleted_at IS NULL RETURNING *'),
       putAsset: p(`INSERT OR REPLACE INTO assets (video_id, variant, key, bytes, etag, content_type)
@@ -232,6 +233,10 @@ export class SqliteStore implements Store {
 
   async retryLater(id: string, owner: string, availableAtMs: number): Promise<boolean> {
     return this.stmts.retry.run({ id, owner, availableAt: availableAtMs }).changes > 0;
+  }
+
+  async releaseInterrupted(id: string, owner: string): Promise<boolean> {
+    return this.stmts.releaseInterrupted.run({ id, owner }).changes > 0;
   }
 
   async releaseAllLeases(): Promise<number> {
