@@ -281,6 +281,17 @@ conformance('downloading before completion is a BadRequestError with code video_
   assert.ok(now.status === 'queued' || now.status === 'in_progress', now.status);
   assert.ok(lastExchange('GET', new RegExp(`^/v1/videos/${slow.id}$`)).headers.get('openai-poll-after-ms'));
 
+  // Only a completed video can be remixed, edited or extended.
+  for (const call of [
+    () => client.videos.remix(slow.id, { prompt: 'again' }),
+    () => client.videos.edit({ prompt: 'again', video: { id: slow.id } }),
+    () => client.videos.extend({ prompt: 'again', seconds: '4', video: { id: slow.id } }),
+  ]) {
+    const notDone = await sdkError(call());
+    assert.ok(notDone instanceof OpenAI.BadRequestError, `${notDone.constructor.name}: ${notDone.message}`);
+    assert.equal(notDone.type, 'invalid_request_error');
+  }
+
   const deleted = await client.videos.delete(slow.id);
   assert.deepEqual(deleted, { id: slow.id, object: 'video.deleted', deleted: true });
   const gone = await sdkError(client.videos.retrieve(slow.id));
@@ -331,6 +342,15 @@ conformance('list: auto-pagination over several pages, in order, no duplicates, 
   const last = rec.find('GET', /^\/v1\/videos$/).at(-1)!.json as { data: unknown[]; has_more: boolean };
   assert.equal(last.has_more, false);
   assert.ok(last.data.length >= 1 && last.data.length <= 3);
+
+  // A page that holds exactly everything: has_more is false, so the SDK asks for nothing more.
+  const exactBefore = rec.find('GET', /^\/v1\/videos$/).length;
+  const all: string[] = [];
+  for await (const v of client.videos.list({ limit: live.length })) all.push(v.id);
+  assert.deepEqual(all, [...live].reverse());
+  const exact = rec.find('GET', /^\/v1\/videos$/).slice(exactBefore);
+  assert.equal(exact.length, 1);
+  assert.equal((exact[0].json as { has_more: boolean }).has_more, false);
 
   // One page by hand: hasNextPage and getNextPage agree with has_more.
   const first = await client.videos.list({ limit: live.length - 1 });
