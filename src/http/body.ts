@@ -49,6 +49,10 @@ export async function readBody(req: FastifyRequest, limits: BodyLimits): Promise
   if (!req.isMultipart()) {
     const body = req.body;
     if (body === undefined || body === null) return new ParsedBody({ fields: {}, files: [] }, null);
+    // fastify parses text/plain into a string; only JSON and multipart are API bodies.
+    if (typeof body === 'string' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      throw new ApiError(415, "Unsupported Content-Type: send 'application/json' or 'multipart/form-data'.", 'invalid_request_error', null, 'unsupported_media_type');
+    }
     if (typeof body !== 'object' || Array.isArray(body)) {
       throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
     }
