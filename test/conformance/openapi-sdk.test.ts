@@ -237,6 +237,13 @@ conformance('extend: seconds is the stitched total and the file is that long', a
   assert.equal(done.size, base.size);
   assert.equal(done.model, base.model);
   await assertMp4((await download(done.id)).bytes, base.size, 8);
+
+  // The source may also be an uploaded file: its length plus the extension.
+  const fromFile = await client.videos.extend({ prompt: 'the kite lands', seconds: '4', video: await toFile(baseMp4, 'source.mp4', { type: 'video/mp4' }) });
+  assert.equal(fromFile.seconds, '8');
+  live.push(fromFile.id);
+  const doneFile = await completed(fromFile.id);
+  await assertMp4((await download(doneFile.id)).bytes, '1280x720', 8);
 });
 
 conformance('createCharacter from an uploaded clip, getCharacter, then a video that uses it', async () => {
@@ -268,6 +275,17 @@ conformance('createCharacter from an uploaded clip, getCharacter, then a video t
   );
   assert.ok(unnamed instanceof OpenAI.BadRequestError);
   assert.match(unnamed.message, /Captain Whiskers/);
+
+  const notVideo = await sdkError(
+    client.videos.createCharacter({ name: 'Nobody', video: await toFile(Buffer.from('not a video at all'), 'x.mp4', { type: 'video/mp4' }) }),
+  );
+  assert.ok(notVideo instanceof OpenAI.BadRequestError);
+  assert.equal(notVideo.param, 'video');
+  const longName = await sdkError(
+    client.videos.createCharacter({ name: 'x'.repeat(81), video: await toFile(readFileSync(clip), 'character.mp4', { type: 'video/mp4' }) }),
+  );
+  assert.ok(longName instanceof OpenAI.BadRequestError);
+  assert.equal(longName.param, 'name');
 });
 
 conformance('downloading before completion is a BadRequestError with code video_not_ready; delete cancels it', async () => {
@@ -389,6 +407,7 @@ conformance('errors the SDK surfaces: NotFoundError for unknown ids and models, 
     () => client.videos.edit({ prompt: 'again', video: { id: unknownVideo } }),
     () => client.videos.extend({ prompt: 'again', seconds: '4', video: { id: unknownVideo } }),
     () => client.videos.getCharacter(`char_${'0'.repeat(32)}`),
+    () => client.videos.create({ prompt: 'Nobody waves', characters: [{ id: `char_${'0'.repeat(32)}` }] } as OpenAI.Videos.VideoCreateParams),
   ]) {
     const err = await sdkError(call());
     assert.ok(err instanceof OpenAI.NotFoundError, `${err.constructor.name}: ${err.message}`);
@@ -404,5 +423,5 @@ conformance('errors the SDK surfaces: NotFoundError for unknown ids and models, 
   assert.equal(bad.code, 'invalid_value');
   assert.equal(bad.param, 'seconds');
   // Every one of those answers was an error envelope with a request id (checked by the recorder).
-  assert.ok(rec.exchanges.filter((e) => e.status >= 400).length >= 9);
+  assert.ok(rec.exchanges.filter((e) => e.status >= 400).length >= 10);
 });
