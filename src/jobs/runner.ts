@@ -146,7 +146,9 @@ export class Runner {
       if (ac.signal.aborted) throw ac.signal.reason;
       if (!written.has('video')) throw new EngineError('engine_error', 'The engine finished without a video.');
       await this.deriveMissing(video.id, written, ac.signal);
-      const done = await this.store.complete(video.id, this.owner, now(), now() + Math.round(this.cfg.retentionHours * 3600), [...written.values()]);
+      const completedAt = now();
+      const expiresAt = completedAt + Math.round(this.cfg.retentionHours * 3600);
+      const done = await this.store.complete(video.id, this.owner, completedAt, expiresAt, [...written.values()]);
       outcome = done ? 'completed' : 'cancelled';
       if (!done) await this.blobs.deletePrefix(`videos/${video.id}`);
       log.info({ ms: Date.now() - started, done }, 'job finished');

@@ -110,6 +110,7 @@ export interface Store {
   checkpoint(id: string, owner: string, state: unknown): Promise<boolean>;
   complete(id: string, owner: string, completedAt: number, expiresAt: number, assets: AssetRecord[]): Promise<boolean>;
   fail(id: string, owner: string, completedAt: number, code: string, message: string): Promise<boolean>;
+  /** Gives the job back until `availableAtMs`; it stays in_progress (status never goes back to queued). */
   retryLater(id: string, owner: string, availableAtMs: number): Promise<boolean>;
   /** A job interrupted by shutdown stays in_progress with a lapsed lease, and its attempt is given back. */
   releaseInterrupted(id: string, owner: string): Promise<boolean>;

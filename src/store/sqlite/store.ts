@@ -92,7 +92,8 @@ export class SqliteStore implements Store {
         lease_owner = NULL, lease_until = NULL WHERE ${OWNED}`),
       fail: p(`UPDATE videos SET status = 'failed', completed_at = @completedAt, error_code = @code, error_message = @message,
         lease_owner = NULL, lease_until = NULL WHERE ${OWNED}`),
-      retry: p(`UPDATE videos SET status = 'queued', available_at = @availableAt, lease_owner = NULL, lease_until = NULL WHERE ${OWNED}`),
+      // Stays in_progress (status never goes back); the lapsed lease and available_at bring it back.
+      retry: p(`UPDATE videos SET available_at = @availableAt, lease_owner = NULL, lease_until = 0 WHERE ${OWNED}`),
       releaseInterrupted: p(`UPDATE videos SET lease_owner = NULL, lease_until = 0, attempts = MAX(attempts - 1, 0) WHERE ${OWNED}`),
       releaseAll: p(`UPDATE videos SET lease_owner = NULL, lease_until = 0 WHERE status = 'in_progress'`),
       markDeleted: p('UPDATE videos SET deleted_at = @now WHERE id = @id AND project_id = @projectId AND deleted_at IS NULL RETURNING *'),
