@@ -1,0 +1,185 @@
+// The real CLI binary (node bin/reelay.js) against a real server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startTestServer, tempDir, rmrf, type TestServer } from '../helpers/server.js';
+import { probeBuffer, imageInfo } from '../helpers/media.js';
+
+const BIN = resolve(import.meta.dirname, '../../bin/reelay.js');
+let t: TestServer;
+let cwd: string;
+
+before(async () => {
+  t = await startTestServer();
+  cwd = tempDir('reelay-cli-');
+});
+after(async () => {
+  await t.close();
+  rmrf(cwd);
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI asynchronously (the server lives in this process, so never spawnSync). */
+function cli(args: string[], env: Record<string, string | undefined> = {}, command = process.execPath, argv = [BIN, ...args]): Promise<Run> {
+  return new Promise((res, rej) => {
+    const child = spawn(command, argv, {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, REELAY_BASE_URL: t.url, REELAY_API_KEY: t.key, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+test('create --wait -o writes a playable MP4 of the requested size', async () => {
+  const r = await cli(['create', 'a paper airplane over a city at night', '--seconds', '4', '--size', '720x1280', '--wait', '-o', 'plane.mp4']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /video_[0-9a-f]{32}\s+completed/);
+  assert.match(r.stdout, /saved: plane\.mp4/);
+  const info = await probeBuffer(readFileSync(join(cwd, 'plane.mp4')));
+  assert.equal(info.codec, 'h264');
+  assert.equal(`${info.width}x${info.height}`, '720x1280');
+  assert.ok(Math.abs(info.duration - 4) < 0.1, `duration ${info.duration}`);
+  // Off a terminal, progress is plain lines on stderr: no escape codes, no carriage returns.
+  assert.match(r.stderr, /in_progress \d+%/);
+  assert.match(r.stderr, /completed 100%/);
+  assert.doesNotMatch(r.stderr, /\x1b|\r/);
+});
+
+test('--json prints objects that parse: create, get, list, models, download, delete', async () => {
+  const created = await cli(['create', 'a lighthouse in the fog', '--seconds', '4', '--json', '--wait']);
+  assert.equal(created.code, 0, created.stderr);
+  const video = JSON.parse(created.stdout);
+  assert.equal(video.object, 'video');
+  assert.equal(video.status, 'completed');
+
+  const got = JSON.parse((await cli(['get', video.id, '--json'])).stdout);
+  assert.equal(got.id, video.id);
+  assert.equal(got.progress, 100);
+
+  const list = JSON.parse((await cli(['list', '--json', '--limit', '1'])).stdout);
+  assert.equal(list.object, 'list');
+  assert.equal(list.data.length, 1);
+  const all = JSON.parse((await cli(['list', '--all', '--limit', '1', '--json'])).stdout);
+  assert.ok(all.data.length >= 2, 'follows the cursor past the first page');
+  assert.ok(all.data.some((v: { id: string }) => v.id === video.id));
+
+  const models = JSON.parse((await cli(['models', '--json'])).stdout);
+  assert.ok(models.data.some((m: { id: string }) => m.id === 'sora-2'));
+
+  const dl = await cli(['download', video.id, '--variant', 'thumbnail', '--json']);
+  assert.equal(dl.code, 0, dl.stderr);
+  const saved = JSON.parse(dl.stdout);
+  assert.equal(saved.path, `${video.id}.webp`);
+  assert.equal((await imageInfo(readFileSync(join(cwd, saved.path)))).format, 'webp');
+
+  const del = JSON.parse((await cli(['delete', video.id, '--json'])).stdout);
+  assert.deepEqual(del, { id: video.id, object: 'video.deleted', deleted: true });
+});
+
+test('a failed job exits 5 and prints the error', async () => {
+  const r = await cli(['create', 'a storm [reelay:error]', '--seconds', '4', '--wait']);
+  assert.equal(r.code, 5);
+  assert.match(r.stderr, /failed: engine_error: .+/);
+  const j = await cli(['create', 'a storm [reelay:moderation]', '--seconds', '4', '--wait', '--json']);
+  assert.equal(j.code, 5);
+  const v = JSON.parse(j.stdout);
+  assert.equal(v.status, 'failed');
+  assert.equal(v.error.code, 'moderation_blocked');
+});
+
+test('errors print the server message with distinct exit codes', async () => {
+  const usage = await cli(['create', 'a cat', '--seconds', '5']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /Invalid value: '5'\. Supported values are: '4', '8', '12', '16', and '20'\./);
+
+  const missingArg = await cli(['create']);
+  assert.equal(missingArg.code, 2);
+  assert.match(missingArg.stderr, /missing required argument 'prompt'/);
+
+  const notFound = await cli(['get', `video_${'0'.repeat(32)}`]);
+  assert.equal(notFound.code, 3);
+  assert.match(notFound.stderr, /No video found/);
+
+  const auth = await cli(['list'], { REELAY_API_KEY: 'sk-reelay-wrong-key-000000' });
+  assert.equal(auth.code, 4);
+  assert.match(auth.stderr, /Incorrect API key provided/);
+
+  const jsonErr = await cli(['get', `video_${'0'.repeat(32)}`, '--json']);
+  assert.equal(JSON.parse(jsonErr.stdout).error.code, 'not_found');
+
+  const down = await cli(['list'], { REELAY_BASE_URL: 'http://127.0.0.1:9/v1' });
+  assert.equal(down.code, 1);
+  assert.match(down.stderr, /could not reach/);
+});
+
+test('OPENAI_BASE_URL and OPENAI_API_KEY are honoured; --base-url and --api-key win', async () => {
+  const viaOpenAi = await cli(['models'], { REELAY_BASE_URL: undefined, REELAY_API_KEY: undefined, OPENAI_BASE_URL: t.base, OPENAI_API_KEY: t.key });
+  assert.equal(viaOpenAi.code, 0, viaOpenAi.stderr);
+  assert.match(viaOpenAi.stdout, /sora-2-pro/);
+  const flags = await cli(['models', '--base-url', t.url, '--api-key', t.key], { REELAY_BASE_URL: 'http://127.0.0.1:9/v1', REELAY_API_KEY: 'nope' });
+  assert.equal(flags.code, 0, flags.stderr);
+});
+
+test('every command has --help with an example', async () => {
+  for (const cmd of [['create'], ['get'], ['list'], ['download'], ['remix'], ['edit'], ['extend'], ['delete'], ['characters', 'create'], ['characters', 'get'], ['models'], ['doctor']]) {
+    const r = await cli([...cmd, '--help']);
+    assert.equal(r.code, 0, cmd.join(' '));
+    assert.match(r.stdout, /Example:\n {2}reelay /, cmd.join(' '));
+  }
+});
+
+test('remix, extend and edit through the CLI', async () => {
+  const src = JSON.parse((await cli(['create', 'a red kite over a meadow', '--seconds', '4', '--wait', '--json'])).stdout);
+  const remix = await cli(['remix', src.id, 'a blue kite over a meadow', '--wait', '--json']);
+  assert.equal(remix.code, 0, remix.stderr);
+  assert.equal(JSON.parse(remix.stdout).remixed_from_video_id, src.id);
+  const ext = await cli(['extend', src.id, 'the kite climbs', '--seconds', '4', '--wait', '-o', 'ext.mp4']);
+  assert.equal(ext.code, 0, ext.stderr);
+  const info = await probeBuffer(readFileSync(join(cwd, 'ext.mp4')));
+  assert.ok(Math.abs(info.duration - 8) < 0.2, `extension is the stitched total, got ${info.duration}`);
+  const edit = await cli(['edit', src.id, 'the same kite in snow', '--json']);
+  assert.equal(edit.code, 0, edit.stderr);
+  assert.equal(JSON.parse(edit.stdout).status, 'queued');
+});
+
+test('doctor names ffmpeg, the store and the engines, and reaches the server', async () => {
+  const r = await cli(['doctor', '--json'], { REELAY_DATA_DIR: t.cfg.dataDir });
+  assert.equal(r.code, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  assert.match(d.ffmpeg.path, /ffmpeg/);
+  assert.match(d.ffmpeg.detail, /ffmpeg version/);
+  assert.equal(d.store.kind, 'sqlite');
+  assert.equal(d.store.path, join(t.cfg.dataDir, 'reelay.db'));
+  assert.ok(d.engines.some((e: { id: string; models: string[] }) => e.id === 'local' && e.models.includes('sora-2')));
+  assert.equal(d.server.ok, true);
+});
+
+test('on a terminal, --wait draws a progress bar', async () => {
+  const args = [BIN, 'create', 'a sailboat on a calm lake', '--seconds', '4', '--wait'];
+  // util-linux `script` gives the CLI a pty; python3's pty module where it is missing.
+  const r = has('script')
+    ? await cli([], {}, 'script', ['-qfec', [process.execPath, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'])
+    : await cli([], {}, 'python3', ['-c', 'import pty,sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)', process.execPath, ...args]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // cli-progress redraws one line: a bar, the percentage, elapsed time and the status.
+  assert.match(r.stdout, /[=-]{30} \d+% \| \d+s \| (queued|in_progress)/);
+  assert.match(r.stdout, /={30} 100% \| \d+s \| completed/);
+  assert.match(r.stdout, /\x1b\[/, 'terminal control sequences');
+});
+
+function has(bin: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+}
