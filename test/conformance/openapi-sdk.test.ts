@@ -4,13 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import OpenAI, { toFile } from 'openai';
 import sharp from 'sharp';
 import { startTestServer, tempDir, rmrf, type TestServer } from '../helpers/server.js';
 import { probeBuffer, imageInfo } from '../helpers/media.js';
 import { Recorder, SpecValidator, problems } from '../helpers/openapi.js';
-import { run, tools } from '../../src/media/index.js';
+import { run, tools, extractFramePng } from '../../src/media/index.js';
 
 const FRAME = 1 / 24;
 
@@ -71,6 +71,18 @@ async function assertMp4(bytes: Buffer, size: string, seconds: number) {
   assert.equal(info.pixFmt, 'yuv420p');
   assert.equal(`${info.width}x${info.height}`, size);
   assert.ok(Math.abs(info.duration - seconds) <= FRAME + 1e-3, `duration ${info.duration}, expected ${seconds} ± 1 frame`);
+}
+
+/** The mean RGB of an MP4's first frame. */
+async function firstFrameMean(bytes: Buffer): Promise<number[]> {
+  const file = join(scratch, `first-${Date.now()}.mp4`);
+  writeFileSync(file, bytes);
+  const stats = await sharp(await extractFramePng(file, 0)).stats();
+  return stats.channels.slice(0, 3).map((c) => c.mean);
+}
+
+function assertNearColour(actual: number[], expected: number[], label: string) {
+  assert.ok(actual.every((v, i) => Math.abs(v - expected[i]) <= 16), `${label}: first frame mean ${actual.map(Math.round)} is not near ${expected}`);
 }
 
 /** The SDK error a call fails with. */
@@ -176,6 +188,8 @@ conformance('create with input_reference as an uploaded file (toFile)', async ()
   const done = await completed(created.id);
   assert.equal(done.size, '1280x720');
   assert.equal(done.seconds, '4');
+  // The reference (cropped to fill) is the first frame.
+  assertNearColour(await firstFrameMean((await download(done.id)).bytes), [0x33, 0x66, 0xcc], 'input_reference file');
 });
 
 conformance('create with input_reference as {image_url: data:...}', async () => {
@@ -189,7 +203,9 @@ conformance('create with input_reference as {image_url: data:...}', async () => 
   live.push(created.id);
   const done = await completed(created.id);
   assert.equal(done.size, '720x1280');
-  await assertMp4((await download(done.id)).bytes, '720x1280', 4);
+  const mp4 = (await download(done.id)).bytes;
+  await assertMp4(mp4, '720x1280', 4);
+  assertNearColour(await firstFrameMean(mp4), [0xcc, 0x66, 0x33], 'input_reference image_url');
 });
 
 conformance('remix: same model, size and seconds, remixed_from_video_id set', async () => {
@@ -236,7 +252,10 @@ conformance('extend: seconds is the stitched total and the file is that long', a
   assert.equal(done.seconds, '8');
   assert.equal(done.size, base.size);
   assert.equal(done.model, base.model);
-  await assertMp4((await download(done.id)).bytes, base.size, 8);
+  const extended = (await download(done.id)).bytes;
+  await assertMp4(extended, base.size, 8);
+  // The stitched file starts with the source.
+  assertNearColour(await firstFrameMean(extended), await firstFrameMean(baseMp4), 'extension head');
 
   // The source may also be an uploaded file: its length plus the extension.
   const fromFile = await client.videos.extend({ prompt: 'the kite lands', seconds: '4', video: await toFile(baseMp4, 'source.mp4', { type: 'video/mp4' }) });
