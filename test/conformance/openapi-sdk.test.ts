@@ -414,6 +414,9 @@ conformance('models: list and retrieve, each with capabilities, owned by the loc
 
   const missing = await sdkError(client.models.retrieve('sora-9'));
   assert.ok(missing instanceof OpenAI.NotFoundError);
+  assert.equal(missing.code, 'model_not_found');
+  assert.equal(missing.param, 'model');
+  assert.equal((missing.error as { message: string }).message, 'The model `sora-9` does not exist or you do not have access to it.');
 });
 
 conformance('errors the SDK surfaces: NotFoundError for unknown ids and models, in the contract envelope', async () => {
