@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { openStore, type Store } from './store/index.js';
 import { openBlobs, type BlobStore } from './blobs/index.js';
-import { LocalEngine, type Engine } from './engines/index.js';
+import { LocalEngine, UpstreamPool, type Engine } from './engines/index.js';
 import { Runner, Sweeper } from './jobs/index.js';
 import { ModelCatalog, VideoService } from './videos/index.js';
 import { buildApp, Authenticator, Metrics, createKey, DEFAULT_PROJECT } from './http/index.js';
@@ -43,13 +43,20 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
 
   const store = openStore(cfg.dataDir);
   const blobs = openBlobs(cfg.dataDir);
-  const catalog = new ModelCatalog();
+  const upstreams = new UpstreamPool(cfg.upstreams, log);
+  const catalog = new ModelCatalog(upstreams.models());
   const engines = new Map<string, Engine>([['local', new LocalEngine(catalog, { fps: cfg.localFps })]]);
+  for (const e of upstreams.engines) engines.set(e.id, e);
   const metrics = new Metrics(store);
-  const runner = new Runner(cfg, store, blobs, engines, log, {
+  // An upstream job holds a runner slot while it waits on the upstream: each upstream brings its own slots.
+  const slots = cfg.concurrency + cfg.upstreams.reduce((n, u) => n + u.maxInFlight, 0);
+  const runner = new Runner({ ...cfg, concurrency: slots }, store, blobs, engines, log, {
     onFinished: (engine, outcome, seconds) => metrics.renderSeconds.observe({ engine, outcome }, seconds),
   });
-  const service = new VideoService(cfg, store, blobs, catalog, { queued: () => runner.wake(), deleted: (id) => runner.cancel(id) });
+  const service = new VideoService(cfg, store, blobs, catalog, { queued: () => runner.wake(), deleted: (id) => {
+    runner.cancel(id);
+    void store.getVideoById(id).then((v) => upstreams.onDeleted(v)).catch((err) => log.warn({ err }, 'upstream cancel failed'));
+  } });
   const auth = new Authenticator(store, cfg.apiKey);
   await auth.init();
 
@@ -76,6 +83,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
         ready = false;
         sweeper.stop();
         await runner.stop(graceMs);
+        upstreams.close();
         await app.close();
         await store.close();
         releaseLock();

@@ -2,6 +2,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
+import { parseUpstreams, type UpstreamConfig } from '../engines/upstream/config.js';
 
 export type FitPolicy = 'crop' | 'pad' | 'stretch' | 'reject';
 
@@ -36,6 +37,8 @@ export interface Config {
   ffprobePath: string | null;
   /** Frames per second of the local engine. */
   localFps: number;
+  /** Servers that speak /v1/videos, relayed to by the upstream engine. */
+  upstreams: UpstreamConfig[];
 }
 
 const DEFAULTS: Config = {
@@ -59,6 +62,7 @@ const DEFAULTS: Config = {
   ffmpegPath: null,
   ffprobePath: null,
   localFps: 24,
+  upstreams: [],
 };
 
 /** Environment variable for each setting; the README table is generated from the same list. */
@@ -83,6 +87,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   ffmpegPath: 'REELAY_FFMPEG',
   ffprobePath: 'REELAY_FFPROBE',
   localFps: 'REELAY_LOCAL_FPS',
+  upstreams: 'REELAY_UPSTREAMS',
 };
 
 const FITS: FitPolicy[] = ['crop', 'pad', 'stretch', 'reject'];
@@ -90,6 +95,7 @@ const FITS: FitPolicy[] = ['crop', 'pad', 'stretch', 'reject'];
 function coerce(key: keyof Config, raw: unknown): unknown {
   const def = DEFAULTS[key];
   if (raw === undefined || raw === '') return undefined;
+  if (key === 'upstreams') return parseUpstreams(raw);
   if (key === 'referenceFit') {
     if (!FITS.includes(raw as FitPolicy)) throw new Error(`${key} must be one of ${FITS.join(', ')}, got ${String(raw)}`);
     return raw;
@@ -130,6 +136,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (value !== undefined) (cfg as unknown as Record<string, unknown>)[key] = value;
   }
   Object.assign(cfg, opts.overrides ?? {});
+  cfg.upstreams = parseUpstreams(cfg.upstreams);
   cfg.dataDir = resolve(cfg.dataDir);
   cfg.concurrency = Math.max(1, Math.floor(cfg.concurrency));
   return cfg;

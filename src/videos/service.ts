@@ -39,6 +39,9 @@ export class VideoService {
 
   async create(projectId: string, input: RequestInput): Promise<VideoRecord> {
     const req = parseCreate(input, this.catalog);
+    if (req.characterIds.length && !req.model.capabilities.characters) {
+      throw invalidValue('characters', `The model ${req.modelId} does not accept characters.`);
+    }
     const id = newVideoId();
     const characters = await this.checkCharacters(projectId, req.characterIds, req.prompt);
     const referenceKey = await this.storeReference(id, req);

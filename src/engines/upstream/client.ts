@@ -1,0 +1,191 @@
+// One upstream server: its connection pool, its rate limit, its in-flight cap, and the calls reelay makes.
+import http from 'node:http';
+import https from 'node:https';
+import { createWriteStream } from 'node:fs';
+import { open as openFile, rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { UpstreamConfig } from './config.js';
+import { open, send, TransportError, type UpstreamResponse } from './http.js';
+import { TokenBucket, Semaphore } from './limiter.js';
+import { isObject } from './normalise.js';
+
+export type AssetVariant = 'video' | 'thumbnail' | 'spritesheet';
+
+export class DownloadError extends Error {
+  constructor(
+    message: string,
+    /** Worth trying again (cut, stalled, not there yet); false for a file that is wrong for good. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class UpstreamClient {
+  readonly limiter: TokenBucket;
+  readonly inFlight: Semaphore;
+  private readonly agent: http.Agent;
+  private readonly base: string;
+
+  constructor(
+    readonly cfg: UpstreamConfig,
+    private readonly log: Logger,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.limiter = new TokenBucket(cfg.requestsPerSecond);
+    this.inFlight = new Semaphore(cfg.maxInFlight);
+    const Agent = cfg.baseUrl.startsWith('https:') ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: cfg.maxConnections, maxFreeSockets: cfg.maxConnections });
+    this.base = cfg.baseUrl;
+    const key = cfg.apiKeyEnv ? env[cfg.apiKeyEnv] : undefined;
+    this.auth = key ? { authorization: `Bearer ${key}` } : {};
+  }
+
+  private readonly auth: Record<string, string>;
+
+  get id(): string {
+    return this.cfg.id;
+  }
+
+  url(path: string): URL {
+    return new URL(this.base + path);
+  }
+
+  /** One rate-limited request with a small body. */
+  async call(
+    method: string,
+    path: string,
+    opts: { body?: Buffer; contentType?: string; timeoutMs?: number; fresh?: boolean; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<UpstreamResponse> {
+    await this.limiter.take(opts.signal);
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'reelay-upstream', ...this.auth, ...opts.headers };
+    if (opts.contentType) headers['content-type'] = opts.contentType;
+    return send({
+      method,
+      url: this.url(path),
+      headers,
+      body: opts.body,
+      timeoutMs: opts.timeoutMs ?? this.cfg.requestTimeoutMs,
+      agent: opts.fresh ? false : this.agent,
+      signal: opts.signal,
+    });
+  }
+
+  retrieve(upstreamId: string, signal?: AbortSignal): Promise<UpstreamResponse> {
+    return this.call('GET', `/videos/${encodeURIComponent(upstreamId)}`, { signal });
+  }
+
+  /** The upstream's newest jobs, or null when it cannot list them. */
+  async listRecent(): Promise<unknown[] | null> {
+    if (!this.cfg.listJobs) return null;
+    const res = await this.call('GET', '/videos?limit=100&order=desc');
+    if (res.status !== 200 || !isObject(res.json) || !Array.isArray(res.json.data)) return null;
+    return res.json.data;
+  }
+
+  /** Best effort: asks the upstream to cancel (and forget) a job. */
+  async cancel(upstreamId: string): Promise<boolean> {
+    if (!this.cfg.cancel) return false;
+    try {
+      const res = await this.call('DELETE', `/videos/${encodeURIComponent(upstreamId)}`, { timeoutMs: Math.min(this.cfg.requestTimeoutMs, 10_000) });
+      return res.status < 300;
+    } catch (err) {
+      this.log.warn({ upstream: this.id, upstream_id: upstreamId, err: (err as Error).message }, 'upstream cancel failed');
+      return false;
+    }
+  }
+
+  /**
+   * Streams one variant of a finished job to `dest` without holding it in memory. Checks the status, the
+   * length against Content-Length and the size cap; a stall or a cut is a retryable DownloadError.
+   */
+  async download(upstreamId: string, variant: AssetVariant, dest: string, signal: AbortSignal): Promise<{ bytes: number; contentType: string }> {
+    await this.limiter.take(signal);
+    const query = this.cfg.variants ? `?variant=${variant}` : '';
+    let res: http.IncomingMessage;
+    try {
+      res = await open({
+        method: 'GET',
+        url: this.url(`/videos/${encodeURIComponent(upstreamId)}/content${query}`),
+        headers: { 'user-agent': 'reelay-upstream', ...this.auth },
+        timeoutMs: this.cfg.requestTimeoutMs,
+        agent: this.agent,
+        signal,
+      });
+    } catch (err) {
+      throw new DownloadError(`download failed: ${(err as Error).message}`, true);
+    }
+    const status = res.statusCode ?? 0;
+    if (status !== 200) {
+      res.resume();
+      // 404/409/425: not there yet (vLLM-Omni answers 404 while in progress); 5xx/429: the server's trouble.
+      const retry = status === 404 || status === 409 || status === 425 || status === 429 || status >= 500;
+      throw new DownloadError(`the upstream answered HTTP ${status} for the ${variant}`, retry);
+    }
+    const expected = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
+    if (expected !== null && expected > this.cfg.maxDownloadBytes) {
+      res.destroy();
+      throw new DownloadError(`the upstream's ${variant} is ${expected} bytes; the limit is ${this.cfg.maxDownloadBytes}`, false);
+    }
+    let bytes = 0;
+    const out = createWriteStream(dest);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let idle: NodeJS.Timeout;
+        const fail = (e: DownloadError) => {
+          clearTimeout(idle);
+          res.destroy();
+          reject(e);
+        };
+        const arm = () => {
+          clearTimeout(idle);
+          idle = setTimeout(() => fail(new DownloadError(`download stalled: nothing received for ${this.cfg.downloadIdleTimeoutMs} ms`, true)), this.cfg.downloadIdleTimeoutMs);
+        };
+        arm();
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > this.cfg.maxDownloadBytes) return fail(new DownloadError(`the upstream's ${variant} exceeds ${this.cfg.maxDownloadBytes} bytes`, false));
+          arm();
+          if (!out.write(chunk)) {
+            res.pause();
+            out.once('drain', () => res.resume());
+          }
+        });
+        res.on('aborted', () => fail(new DownloadError('download cut by the upstream', true)));
+        res.on('error', (e) => fail(new DownloadError(`download cut: ${e.message}`, true)));
+        res.on('end', () => {
+          clearTimeout(idle);
+          if (expected !== null && bytes !== expected) return reject(new DownloadError(`download cut: got ${bytes} of ${expected} bytes`, true));
+          out.end((e?: Error | null) => (e ? reject(new DownloadError(`could not write: ${e.message}`, false)) : resolve()));
+        });
+      });
+    } catch (err) {
+      out.destroy();
+      await rm(dest, { force: true });
+      throw err;
+    }
+    if (bytes === 0) throw new DownloadError(`the upstream's ${variant} is empty`, true);
+    return { bytes, contentType: String(res.headers['content-type'] ?? '') };
+  }
+}
+
+export type FileKind = 'mp4' | 'webp' | 'jpeg' | 'png' | 'other';
+
+/** What a file is, by its first bytes (never by the label the upstream put on it). */
+export async function sniff(path: string): Promise<FileKind> {
+  const fh = await openFile(path, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await fh.read(head, 0, 16, 0);
+    const b = head.subarray(0, bytesRead);
+    if (b.length >= 8 && ['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip'].includes(b.toString('latin1', 4, 8))) return 'mp4';
+    if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+    if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+    if (b.length >= 8 && b.readUInt32BE(0) === 0x89504e47) return 'png';
+    return 'other';
+  } finally {
+    await fh.close();
+  }
+}
+
+export { TransportError };
