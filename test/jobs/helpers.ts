@@ -62,11 +62,14 @@ export class ProgressLog {
     this.seen.set(v.id, list);
   }
 
-  /** Progress never went backwards, stayed below 100 until completed, and a completed video is 100. */
+  /** Progress and status never went backwards, progress stayed below 100 until completed, and a completed video is 100. */
   assertMonotonic() {
+    const rank: Record<string, number> = { queued: 0, in_progress: 1, completed: 2, failed: 2 };
     for (const [id, list] of this.seen) {
       for (let i = 1; i < list.length; i++) {
         assert.ok(list[i].progress >= list[i - 1].progress, `${id}: progress went back ${list[i - 1].progress} -> ${list[i].progress}`);
+        assert.ok(rank[list[i].status] >= rank[list[i - 1].status], `${id}: status went back ${list[i - 1].status} -> ${list[i].status}`);
+        if (rank[list[i - 1].status] === 2) assert.equal(list[i].status, list[i - 1].status, `${id}: left its terminal state`);
       }
       for (const s of list) {
         if (s.status === 'completed') assert.equal(s.progress, 100, `${id}: completed at ${s.progress}`);
