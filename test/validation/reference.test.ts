@@ -212,6 +212,15 @@ test('image_url: loopback/private refused by default, fetched when imageUrlAllow
       res.writeHead(302, { location: '/ref.png' });
       return res.end();
     }
+    if (req.url === '/hang') return; // never answers: the fetch must time out
+    if (req.url === '/huge.png') {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      return res.end(Buffer.concat([img, Buffer.alloc(300_000)]));
+    }
+    if (req.url === '/text.png') {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      return res.end('<html>not an image</html>');
+    }
     if (req.url !== '/ref.png') {
       res.writeHead(404);
       return res.end();
@@ -229,7 +238,7 @@ test('image_url: loopback/private refused by default, fetched when imageUrlAllow
     }
     assert.equal(hits, 0, 'the default server never connected to the loopback origin');
 
-    const open = await startTestServer({ concurrency: 1, imageUrlAllowPrivate: true });
+    const open = await startTestServer({ concurrency: 1, imageUrlAllowPrivate: true, imageUrlTimeoutMs: 1000, maxUploadBytes: 200_000 });
     try {
       const v = assertVideo(await postJson(open, '/v1/videos', { prompt: P, input_reference: { image_url: url } }));
       near(await pixel(storedReference(open, v.id), 640, 360), RED, 'fetched image');
@@ -239,6 +248,11 @@ test('image_url: loopback/private refused by default, fetched when imageUrlAllow
         param: 'input_reference.image_url',
       });
       assert.match(missing.message, /404/);
+      const slow = assertError(await postJson(open, '/v1/videos', { prompt: P, input_reference: { image_url: `http://127.0.0.1:${port}/hang` } }), 400, { param: 'input_reference.image_url' });
+      assert.match(slow.message, /timed out/);
+      const huge = assertError(await postJson(open, '/v1/videos', { prompt: P, input_reference: { image_url: `http://127.0.0.1:${port}/huge.png` } }), 400, { param: 'input_reference.image_url' });
+      assert.match(huge.message, /too large/);
+      assertError(await postJson(open, '/v1/videos', { prompt: P, input_reference: { image_url: `http://127.0.0.1:${port}/text.png` } }), 400, { param: 'input_reference' });
       assert.ok(hits >= 4);
     } finally {
       await open.close();
