@@ -447,3 +447,10 @@ conformance('errors the SDK surfaces: NotFoundError for unknown ids and models, 
   // Every one of those answers was an error envelope with a request id (checked by the recorder).
   assert.ok(rec.exchanges.filter((e) => e.status >= 400).length >= 10);
 });
+
+test('every operation of the OpenAPI document was exercised with a successful answer', () => {
+  const ops = SpecValidator.operations();
+  assert.ok(ops.length >= 10, `only ${ops.length} operations found in the document`);
+  const missed = ops.filter((op) => !rec.exchanges.some((e) => e.method === op.method && op.pattern.test(e.url.pathname) && e.status === 200));
+  assert.deepEqual(missed.map((op) => `${op.method} ${op.path}`), []);
+});

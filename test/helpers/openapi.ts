@@ -117,6 +117,16 @@ export class SpecValidator {
     }
   }
 
+  /** Every operation the document lists, with a pattern for its served path (under /v1). */
+  static operations(specPath = SPEC_PATH): { method: string; path: string; pattern: RegExp }[] {
+    const spec = parse(readFileSync(specPath, 'utf8')) as { paths: Record<string, Record<string, unknown>> };
+    return Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => ({ method: m.toUpperCase(), path, pattern: new RegExp(`^/v1${path.replace(/\{[^}]+\}/g, '[^/]+')}$`) })),
+    );
+  }
+
   /** The schema errors of `body` against `name`, as readable lines; empty when it conforms. */
   errors(name: SchemaName, body: unknown): string[] {
     const fn = this.compiled.get(name)!;
