@@ -84,12 +84,16 @@ export class VideoService {
     const id = newVideoId();
     const src = await this.resolveSource(projectId, id, source, 'extended', 'extend');
     const count = (src.record?.params.extensionCount ?? 0) + 1;
-    if (count > MAX_EXTENSIONS) {
-      throw invalidValue('video', `A video can be extended at most ${MAX_EXTENSIONS} times; this one already has ${count - 1} extensions.`);
-    }
     const total = Number(src.seconds) + Number(seconds);
+    const refuse = async (err: ApiError) => {
+      if (src.uploadKey) await this.blobs.deletePrefix(`inputs/${id}`); // no orphaned upload
+      return err;
+    };
+    if (count > MAX_EXTENSIONS) {
+      throw await refuse(invalidValue('video', `A video can be extended at most ${MAX_EXTENSIONS} times; this one already has ${count - 1} extensions.`));
+    }
     if (total > MAX_TOTAL_SECONDS) {
-      throw invalidValue('seconds', `Extending by ${seconds} seconds would make the video ${total} seconds long; the limit is ${MAX_TOTAL_SECONDS} seconds.`);
+      throw await refuse(invalidValue('seconds', `Extending by ${seconds} seconds would make the video ${total} seconds long; the limit is ${MAX_TOTAL_SECONDS} seconds.`));
     }
     return this.enqueue({
       id, projectId, model: src.model, prompt, size: src.size, seconds: String(total),
@@ -199,7 +203,9 @@ export class VideoService {
     const info = await this.probeUpload(spec.file);
     const model = this.catalog.get('sora-2') as ModelEntry;
     const size = info.height > info.width ? '720x1280' : '1280x720';
-    const seconds = String(Math.min(20, Math.max(1, Math.round(info.duration))));
+    // An edit re-renders at most 20 s of the upload; an extension keeps all of it, so its total counts it all.
+    const whole = Math.max(1, Math.round(info.duration));
+    const seconds = String(capability === 'extend' ? whole : Math.min(20, whole));
     const uploadKey = `inputs/${newId}/source.mp4`;
     await this.blobs.putFile(uploadKey, spec.file.path);
     return { record: null, model: model.id, size, seconds, engine: model.engine, uploadKey };

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SLOW, assertError, assertVideo, call, form, postForm, postJson, type Answer } from './helpers.js';
+import { makeClip } from './clip.js';
 
 let t: TestServer;
 before(async () => {
@@ -189,4 +190,21 @@ test('other error rows: not found, unknown URL, content before completion, bad v
   assertError(await postJson(t, '/v1/videos/extensions', { prompt: 'more', seconds: 4, video: { id: v.id } }), 400, { code: 'invalid_type', param: 'seconds' });
   assertError(await postJson(t, '/v1/videos/extensions', { prompt: 'more', video: { id: v.id } }), 400, { code: 'missing_required_parameter', param: 'seconds' });
   assertError(await postJson(t, '/v1/videos/edits', { prompt: 'more' }), 400, { code: 'missing_required_parameter', param: 'video' });
+});
+
+test('extensions: the stitched total is capped at 120 s; an over-long upload is refused; nothing is left on disk', async () => {
+  const long = await makeClip(110, '64x64');
+  const inputs = join(t.cfg.dataDir, 'blobs', 'inputs');
+  const before = existsSync(inputs) ? readdirSync(inputs).sort() : [];
+  const over = form({ prompt: 'keep going', seconds: '12' }, [{ field: 'video', data: long, name: 'long.mp4', type: 'video/mp4' }]);
+  const e = assertError(await postForm(t, '/v1/videos/extensions', over), 400, { param: 'seconds', code: 'invalid_value' });
+  assert.match(e.message, /122/);
+  assert.match(e.message, /120/);
+  const tooLong = await makeClip(121, '64x64');
+  assertError(await postForm(t, '/v1/videos/edits', form({ prompt: 'x' }, [{ field: 'video', data: tooLong, name: 'l.mp4', type: 'video/mp4' }])), 400, { param: 'video' });
+  assertError(await postForm(t, '/v1/videos/extensions', form({ prompt: 'x', seconds: '4' }, [{ field: 'video', data: Buffer.from('junk'), name: 'l.mp4', type: 'video/mp4' }])), 400, { param: 'video' });
+  assert.deepEqual(existsSync(inputs) ? readdirSync(inputs).sort() : [], before, 'a refused upload leaves no blob behind');
+  // Within the cap it is accepted: 110 + 8 = 118.
+  const ok = await postForm(t, '/v1/videos/extensions', form({ prompt: `keep going ${SLOW}`, seconds: '8' }, [{ field: 'video', data: long, name: 'long.mp4', type: 'video/mp4' }]));
+  assert.equal(assertVideo(ok).seconds, '118');
 });
