@@ -173,6 +173,12 @@ conformance('downloadContent: H.264 MP4 at the exact size and duration, WebP thu
   assert.equal(si.format, 'jpeg');
   assert.ok(si.width! > ti.width! / 4 && si.height! > 0);
   for (const ex of rec.find('GET', /\/content$/)) assert.equal(ex.status, 200);
+
+  // A player's byte range through the SDK: 206 with exactly those bytes.
+  const part = await client.videos.downloadContent(base.id, { variant: 'video' }, { headers: { Range: 'bytes=100-1123' } });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), `bytes 100-1123/${video.bytes.length}`);
+  assert.deepEqual(Buffer.from(await part.arrayBuffer()), video.bytes.subarray(100, 1124));
 });
 
 conformance('create with input_reference as an uploaded file (toFile)', async () => {
