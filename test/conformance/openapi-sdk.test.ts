@@ -341,6 +341,31 @@ conformance('downloading before completion is a BadRequestError with code video_
   assert.ok(gone instanceof OpenAI.NotFoundError);
 });
 
+conformance('a failed video is terminal: error {code, message}, completed_at set, no content', async () => {
+  for (const [directive, code] of [['[reelay:moderation]', 'moderation_blocked'], ['[reelay:error]', 'engine_error']]) {
+    const created = await client.videos.create({ prompt: `a parade ${directive}`, seconds: '4' });
+    let v = created;
+    const deadline = Date.now() + 120_000;
+    while (v.status !== 'failed' && v.status !== 'completed') {
+      assert.ok(Date.now() < deadline, `still ${v.status}`);
+      await new Promise((r) => setTimeout(r, 150));
+      v = await client.videos.retrieve(created.id);
+    }
+    assert.equal(v.status, 'failed');
+    assert.equal(v.error?.code, code);
+    assert.ok(v.error?.message);
+    assert.ok(v.completed_at);
+    assert.equal(v.expires_at, null);
+    assert.ok(v.progress < 100);
+    const err = await sdkError(client.videos.downloadContent(v.id));
+    assert.ok(err instanceof OpenAI.BadRequestError);
+    assert.equal(err.code, 'video_not_ready');
+    const notSource = await sdkError(client.videos.remix(v.id, { prompt: 'again' }));
+    assert.ok(notSource instanceof OpenAI.BadRequestError);
+    live.push(v.id);
+  }
+});
+
 conformance('delete: then retrieve is NotFoundError and list no longer shows it', async () => {
   const victim = live.splice(live.indexOf(base.id) + 1, 1)[0]; // the reference-file video
   const deleted = await client.videos.delete(victim);
