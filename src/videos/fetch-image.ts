@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { invalidValue } from './errors.js';
 
 const PARAM = 'input_reference.image_url';
@@ -15,16 +15,24 @@ export interface FetchOptions {
   maxBytes: number;
 }
 
+// Addresses an image_url may not reach unless imageUrlAllowPrivate is set. BlockList also
+// matches IPv4-mapped IPv6 forms (::ffff:7f00:1) against the IPv4 rules.
+const PRIVATE = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3],
+] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible ::a.b.c.d
+  ['64:ff9b::', 96], ['64:ff9b:1::', 48], // NAT64: would reach any IPv4 address, private ones included
+  ['2002::', 16], // 6to4: embeds an IPv4 address
+  ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+
 export function isPrivateAddress(ip: string): boolean {
-  if (ip.startsWith('::ffff:')) ip = ip.slice(7);
-  if (isIP(ip) === 4) {
-    const [a, b] = ip.split('.').map(Number);
-    return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 198 && (b === 18 || b === 19)) || a >= 224;
-  }
-  const l = ip.toLowerCase();
-  return l === '::' || l === '::1' || l.startsWith('fc') || l.startsWith('fd') || l.startsWith('fe8') || l.startsWith('fe9') ||
-    l.startsWith('fea') || l.startsWith('feb') || l.startsWith('ff');
+  const family = isIP(ip);
+  if (family === 0) return true; // not an address: refuse rather than guess
+  return PRIVATE.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function guardedLookup(allowPrivate: boolean): LookupFunction {
@@ -44,7 +52,12 @@ function decodeDataUrl(url: string, maxBytes: number): Buffer {
   const m = /^data:([^,]*?)(;base64)?,(.*)$/s.exec(url);
   if (!m) throw invalidValue(PARAM, 'Invalid image_url: the data: URL is malformed.');
   if (url.length > maxBytes * 1.4 + 100) throw invalidValue(PARAM, 'Invalid image_url: the image is too large.');
-  return m[2] ? Buffer.from(m[3], 'base64') : Buffer.from(decodeURIComponent(m[3]), 'latin1');
+  if (m[2]) return Buffer.from(m[3], 'base64');
+  try {
+    return Buffer.from(decodeURIComponent(m[3]), 'latin1');
+  } catch {
+    throw invalidValue(PARAM, 'Invalid image_url: the data: URL is malformed.');
+  }
 }
 
 export async function fetchImage(url: string, opts: FetchOptions): Promise<Buffer> {

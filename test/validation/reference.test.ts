@@ -199,6 +199,8 @@ test('image_url: a data: URL works; a bad data: URL is a 400', async () => {
   const m = assertVideo(await postForm(t, '/v1/videos', form({ prompt: P, 'input_reference[image_url]': `data:image/png;base64,${img.toString('base64')}` })));
   assert.ok(storedReference(t, m.id).length > 0);
   assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { image_url: 'data:nonsense' } }), 400, { param: 'input_reference.image_url' });
+  assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { image_url: 'data:image/png,%E0%A4%A' } }), 400, { param: 'input_reference.image_url' });
+  assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { image_url: 'data:image/png;base64,' } }), 400, { param: 'input_reference' });
   assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { image_url: 'ftp://example.com/a.png' } }), 400, { param: 'input_reference.image_url' });
   assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: 'https://example.com/a.png' }), 400, { param: 'input_reference', code: 'invalid_type' });
 });
@@ -232,9 +234,17 @@ test('image_url: loopback/private refused by default, fetched when imageUrlAllow
   const port = (origin.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/ref.png`;
   try {
-    for (const u of [url, `https://127.0.0.1:${port}/ref.png`, `https://[::1]:${port}/ref.png`, 'https://10.0.0.1/ref.png', 'https://169.254.169.254/latest/meta-data', `https://localhost:${port}/ref.png`]) {
+    const plain = assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { image_url: url } }), 400, { param: 'input_reference.image_url' });
+    assert.match(plain.message, /only https/);
+    const sneaky = [
+      `https://127.0.0.1:${port}/ref.png`, `https://[::1]:${port}/ref.png`, 'https://10.0.0.1/ref.png', 'https://169.254.169.254/latest/meta-data',
+      `https://localhost:${port}/ref.png`, `https://[::ffff:127.0.0.1]:${port}/ref.png`, `https://[::ffff:7f00:1]:${port}/ref.png`,
+      `https://0x7f.1:${port}/ref.png`, `https://2130706433:${port}/ref.png`, `https://[::127.0.0.1]:${port}/ref.png`, `https://[64:ff9b::7f00:1]:${port}/x.png`,
+      'https://[fd00::1]/x.png', 'https://[fe80::1]/x.png', 'https://0.0.0.0/x.png', 'https://192.168.1.1/x.png', 'https://172.20.0.1/x.png',
+    ];
+    for (const u of sneaky) {
       const e = assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { image_url: u } }), 400, { param: 'input_reference.image_url' });
-      assert.match(e.message, /private|loopback|https/i, e.message);
+      assert.match(e.message, /private, loopback and link-local addresses are not allowed/, `${u}: ${e.message}`);
     }
     assert.equal(hits, 0, 'the default server never connected to the loopback origin');
 
