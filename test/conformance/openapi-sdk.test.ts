@@ -26,7 +26,7 @@ let base: OpenAI.Videos.Video;
 let baseMp4: Buffer;
 
 before(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ logLevel: 'error' }); // the failure tests would log engine errors at warn
   rec = new Recorder(validator);
   client = new OpenAI({ apiKey: t.key, baseURL: t.base, maxRetries: 0, timeout: 120_000, fetch: rec.fetch });
 });
@@ -339,6 +339,30 @@ conformance('downloading before completion is a BadRequestError with code video_
   assert.deepEqual(deleted, { id: slow.id, object: 'video.deleted', deleted: true });
   const gone = await sdkError(client.videos.retrieve(slow.id));
   assert.ok(gone instanceof OpenAI.NotFoundError);
+});
+
+conformance('plain JSON bodies (as curl sends them) answer the same objects', async () => {
+  const post = async (path: string, body: unknown) => {
+    const res = await rec.fetch(`${t.base}${path}`, {
+      method: 'POST',
+      headers: { ...t.auth(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await res.json()) as OpenAI.Videos.Video;
+  };
+  const created = await post('/videos', { prompt: 'a lighthouse in fog', seconds: '8', size: '720x1280' });
+  assert.equal(created.seconds, '8');
+  assert.equal(created.size, '720x1280');
+  const remix = await post(`/videos/${base.id}/remix`, { prompt: 'a lighthouse at dawn' });
+  assert.equal(remix.remixed_from_video_id, base.id);
+  const edit = await post('/videos/edits', { prompt: 'in black and white', video: { id: base.id } });
+  assert.equal(edit.size, base.size);
+  const ext = await post('/videos/extensions', { prompt: 'the fog lifts', seconds: '8', video: { id: base.id } });
+  assert.equal(ext.seconds, '12');
+  assert.ok(rec.exchanges.slice(-4).every((e) => e.requestBody === 'json'));
+  // Not needed further: deleting cancels their renders.
+  for (const v of [created, remix, edit, ext]) assert.equal((await client.videos.delete(v.id)).deleted, true);
 });
 
 conformance('a failed video is terminal: error {code, message}, completed_at set, no content', async () => {
