@@ -101,8 +101,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     const api = toApiError(err);
     if (api.status >= 500) req.log.error({ err }, 'request failed');
+    // A failure while streaming an asset must not keep the asset's headers (its type would
+    // also stop the JSON envelope from being serialized).
+    for (const h of ['etag', 'content-range', 'content-length', 'accept-ranges', 'cache-control']) reply.removeHeader(h);
     for (const [k, v] of Object.entries(api.headers)) reply.header(k, v);
-    return reply.code(api.status).send(api.toJSON());
+    return reply.code(api.status).type('application/json; charset=utf-8').send(api.toJSON());
   });
 
   app.setNotFoundHandler((req, reply) =>

@@ -2,8 +2,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AssetRecord } from '../store/index.js';
 import type { BlobStore } from '../blobs/index.js';
+import { ApiError } from '../videos/index.js';
 
-export function sendAsset(req: FastifyRequest, reply: FastifyReply, blobs: BlobStore, asset: AssetRecord) {
+export async function sendAsset(req: FastifyRequest, reply: FastifyReply, blobs: BlobStore, asset: AssetRecord) {
+  // The file can go between the lookup and here (the sweeper expiring it, a delete): that is expiry, not a fault.
+  if (!(await blobs.stat(asset.key))) {
+    throw new ApiError(404, `The content of video '${asset.videoId}' has expired.`, 'invalid_request_error', null, 'video_expired');
+  }
   const size = asset.bytes;
   reply.header('content-type', asset.contentType);
   reply.header('etag', asset.etag);

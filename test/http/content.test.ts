@@ -1,6 +1,8 @@
 // GET /v1/videos/{id}/content against a real server: streaming, Range, ETag, and its errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestServer, waitForVideo, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -154,4 +156,36 @@ test('content of a failed video is 400 video_not_ready', async () => {
   const res = await get(`/videos/${v.id}/content`);
   assert.equal(res.status, 400);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'video_not_ready');
+});
+
+test('an asset whose file is gone answers 404 video_expired; an unreadable one a clean 500 envelope', async () => {
+  const v = await t.client.videos.create({ prompt: 'a teapot on a table', seconds: '4' });
+  assert.equal((await waitForVideo(t.client, v.id)).status, 'completed');
+  const dir = join(t.cfg.dataDir, 'blobs', 'videos', v.id);
+
+  // Gone (e.g. swept between the lookup and the read): expiry, not a fault.
+  rmSync(join(dir, 'thumbnail.webp'));
+  const gone = await get(`/videos/${v.id}/content?variant=thumbnail`);
+  assert.equal(gone.status, 404);
+  assert.match(gone.headers.get('content-type') ?? '', /^application\/json/);
+  assert.equal(gone.headers.get('etag'), null);
+  assert.equal(((await gone.json()) as { error: { code: string } }).error.code, 'video_expired');
+
+  // Present but unreadable: the stream fails, and the answer is still the contract's 500.
+  rmSync(join(dir, 'video.mp4'));
+  mkdirSync(join(dir, 'video.mp4'));
+  for (const headers of [{}, { range: 'bytes=0-9' }]) {
+    const res = await get(`/videos/${v.id}/content`, headers);
+    assert.equal(res.status, 500);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(res.headers.get('etag'), null);
+    assert.equal(res.headers.get('content-range'), null);
+    assert.ok(res.headers.get('x-request-id'));
+    const text = await res.text();
+    const body = JSON.parse(text) as { error: { type: string; code: null; message: string } };
+    assert.equal(body.error.type, 'server_error');
+    assert.doesNotMatch(text, /EISDIR|FST_|statusCode|\/tmp/);
+  }
+  // The server is still fine.
+  assert.equal((await get(`/videos/${id}/content`, { range: 'bytes=0-0' })).status, 206);
 });
