@@ -181,6 +181,9 @@ test('other error rows: not found, unknown URL, content before completion, bad v
   assertError(await call(t, 'GET', `/v1/videos/characters/char_${'f'.repeat(32)}`), 404, { code: 'not_found' });
   assertError(await call(t, 'GET', '/v1/models/sora-9'), 404);
   assertError(await call(t, 'GET', '/v1/nothing-here'), 404);
+  assertError(await call(t, 'GET', '/nothing-here', { key: null }), 404);
+  assertError(await call(t, 'PUT', '/v1/videos', { json: { prompt: 'x' } }), 404);
+  assertError(await call(t, 'PATCH', `/v1/videos/video_${'f'.repeat(32)}`, { json: {} }), 404);
   const v = assertVideo(await postJson(t, '/v1/videos', { prompt: P }));
   assertError(await call(t, 'GET', `/v1/videos/${v.id}/content`), 400, { code: 'video_not_ready' });
   assertError(await call(t, 'GET', `/v1/videos/${v.id}/content?variant=gif`), 400, { param: 'variant', code: 'invalid_value' });
