@@ -174,7 +174,7 @@ test('an asset whose file is gone answers 404 video_expired; an unreadable one a
   // Present but unreadable: the stream fails, and the answer is still the contract's 500.
   rmSync(join(dir, 'video.mp4'));
   mkdirSync(join(dir, 'video.mp4'));
-  for (const headers of [{}, { range: 'bytes=0-9' }]) {
+  for (const headers of [{}, { range: 'bytes=0-9' }] as Record<string, string>[]) {
     const res = await get(`/videos/${v.id}/content`, headers);
     assert.equal(res.status, 500);
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
