@@ -238,6 +238,10 @@ function updateCard(card, video) {
   $('.placeholder', el).textContent = video.status === 'failed' ? 'failed' : `${video.progress}%`;
   $('.thumb', el).setAttribute('aria-label', `Open video: ${video.prompt ?? video.id} (${label})`);
   if (video.status === 'completed' && (before !== 'completed' || !card.thumbUrl)) loadThumb(card);
+  // Screen readers hear when a watched video finishes, not every percent.
+  if (before !== video.status && (before === 'queued' || before === 'in_progress') && (video.status === 'completed' || video.status === 'failed')) {
+    $('#announce').textContent = `Video ${video.status}: ${video.prompt ?? video.id}`;
+  }
 }
 
 async function loadThumb(card) {

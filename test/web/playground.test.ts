@@ -181,6 +181,52 @@ test('a mismatched reference with fit "reject" shows the preview warning and the
   await page.locator('#create-error:not(:empty)').waitFor();
   assert.equal(await page.locator('#create-error').innerText(), 'Inpaint image must match the requested width and height');
   assert.equal(await page.locator('#grid .card').count(), count, 'no video was added');
+  await page.getByRole('button', { name: 'Remove image' }).click();
+  assert.equal(await page.locator('#preview').isHidden(), true);
+});
+
+test('extend and edit from the viewer', async () => {
+  const source = page.locator('#grid .card.completed').first();
+  const sourceId = (await source.getAttribute('data-id'))!;
+  await source.locator('.thumb').click();
+  await page.getByLabel('New prompt', { exact: true }).fill('the balloon drifts higher');
+  await page.getByLabel('Extend by', { exact: true }).selectOption('4');
+  await page.getByRole('button', { name: 'Extend' }).click();
+  await page.locator('#viewer[open]').waitFor({ state: 'detached' });
+  const extId = (await card(0).getAttribute('data-id'))!;
+  await card(0).locator('.status', { hasText: 'completed' }).waitFor({ timeout: 120_000 });
+  const src = await t.client.videos.retrieve(sourceId);
+  assert.equal((await t.client.videos.retrieve(extId)).seconds, String(Number(src.seconds) + 4), 'the stitched total');
+
+  await page.locator(`#grid .card[data-id="${sourceId}"] .thumb`).click();
+  await page.getByLabel('New prompt', { exact: true }).fill('the balloon in the rain');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.locator('#viewer[open]').waitFor({ state: 'detached' });
+  const editId = (await card(0).getAttribute('data-id'))!;
+  assert.notEqual(editId, extId);
+  assert.equal((await t.client.videos.retrieve(editId)).prompt, 'the balloon in the rain');
+});
+
+test('without the events stream, the page falls back to polling', async () => {
+  await page.waitForFunction(() => !document.querySelector('#grid .card.queued, #grid .card.in_progress'), undefined, { timeout: 120_000 });
+  await page.route('**/events', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":{"message":"no","type":"invalid_request_error","param":null,"code":null}}' }));
+  try {
+    const polls: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (/\/v1\/videos\/video_[0-9a-f]{32}$/.test(r.url())) polls.push(r.url());
+    };
+    page.on('request', onRequest);
+    await page.getByLabel('Prompt', { exact: true }).fill('a windmill in a field of tulips');
+    await page.getByRole('button', { name: 'Create video' }).click();
+    await card(0).locator('.status', { hasText: 'completed' }).waitFor({ timeout: 120_000 });
+    page.off('request', onRequest);
+    const id = await card(0).getAttribute('data-id');
+    assert.ok(polls.filter((u) => u.endsWith(id!)).length >= 2, `polled ${polls.length} times`);
+    await page.waitForFunction(() => document.querySelector<HTMLImageElement>('#grid .card img')?.src.startsWith('blob:'));
+    assert.match(await page.locator('#announce').innerText(), /^Video completed: a windmill/);
+  } finally {
+    await page.unroute('**/events');
+  }
 });
 
 test('forgetting the key clears it from the browser', async () => {
