@@ -62,6 +62,7 @@ export async function readBody(req: FastifyRequest, limits: BodyLimits): Promise
   const fields: Record<string, unknown> = Object.create(null);
   const files: UploadedFile[] = [];
   const parsed = new ParsedBody({ fields, files }, dir);
+  let fieldBytes = 0; // text fields are held in memory: cap their sum, not just each one
   try {
     const parts = req.parts({
       limits: { fileSize: limits.maxUploadBytes, files: 4, fields: 64, fieldSize: limits.maxFieldBytes, parts: 70 },
@@ -75,6 +76,8 @@ export async function readBody(req: FastifyRequest, limits: BodyLimits): Promise
         files.push({ field: part.fieldname, filename: part.filename ?? '', mimetype: part.mimetype, path, bytes: part.file.bytesRead });
       } else {
         if (part.valueTruncated) throw tooLarge(`The form field '${part.fieldname}' is too large.`);
+        fieldBytes += typeof part.value === 'string' ? Buffer.byteLength(part.value) : 0;
+        if (fieldBytes > limits.maxFieldBytes) throw tooLarge('The form fields together are too large.');
         setNested(fields, part.fieldname, part.value);
       }
     }

@@ -85,6 +85,10 @@ test('an upload over maxUploadBytes is a 413; so is a form field over its cap', 
     assertError(await postForm(s, '/v1/videos', form({ prompt: P, 'input_reference[image_url]': `data:image/png;base64,${'A'.repeat(40_000)}` })), 413, {
       code: 'request_too_large',
     });
+    // Many fields, each under the per-field cap, but too much together.
+    const many = form({ prompt: P });
+    for (let i = 0; i < 5; i++) many.append(`junk${i}`, 'j'.repeat(15_000));
+    assertError(await postForm(s, '/v1/videos', many), 413, { code: 'request_too_large' });
     // No upload is left behind in the temp dir, and a small upload still works.
     const tmp = join(s.cfg.dataDir, 'tmp');
     const uploads = () => readdirSync(tmp).filter((n) => n.startsWith('upload-'));
