@@ -451,6 +451,15 @@ conformance('list: auto-pagination over several pages, in order, no duplicates, 
   const second = await first.getNextPage();
   assert.deepEqual(second.data.map((v) => v.id), [live[0]]);
   assert.equal(second.hasNextPage(), false);
+
+  // The cursor survives its video being deleted between two pages.
+  const newest = [...live].reverse();
+  const page1 = await client.videos.list({ limit: 2 });
+  assert.deepEqual(page1.data.map((v) => v.id), newest.slice(0, 2));
+  await client.videos.delete(newest[1]);
+  live.splice(live.indexOf(newest[1]), 1);
+  const page2 = await page1.getNextPage();
+  assert.deepEqual(page2.data.map((v) => v.id), newest.slice(2, 4));
 });
 
 conformance('models: list and retrieve, each with capabilities, owned by the local renderer', async () => {
