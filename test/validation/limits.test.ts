@@ -215,3 +215,32 @@ test('extensions: the stitched total is capped at 120 s; an over-long upload is 
   const ok = await postForm(t, '/v1/videos/extensions', form({ prompt: `keep going ${SLOW}`, seconds: '8' }, [{ field: 'video', data: long, name: 'long.mp4', type: 'video/mp4' }]));
   assert.equal(assertVideo(ok).seconds, '118');
 });
+
+test('uploaded "videos" that are playlists pointing elsewhere are refused and fetch nothing', async () => {
+  let hits = 0;
+  const origin = http.createServer((_req, res) => {
+    hits++;
+    res.end('x');
+  });
+  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+  const port = (origin.address() as { port: number }).port;
+  try {
+    const lures = [
+      `#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:4.0,\nhttp://127.0.0.1:${port}/seg.ts\n#EXT-X-ENDLIST\n`,
+      `#EXTM3U\n#EXTINF:4.0,\nfile:///etc/hostname\n#EXT-X-ENDLIST\n`,
+      `ffconcat version 1.0\nfile http://127.0.0.1:${port}/a.mp4\n`,
+      `ffconcat version 1.0\nfile ${join(t.cfg.dataDir, 'canary.txt')}\n`,
+    ];
+    for (const text of lures) {
+      for (const name of ['clip.mp4', 'clip.m3u8', 'clip']) {
+        const file = [{ field: 'video', data: Buffer.from(text), name, type: 'application/vnd.apple.mpegurl' }];
+        assertError(await postForm(t, '/v1/videos/characters', form({ name: 'Lure' }, file)), 400, { param: 'video' });
+        assertError(await postForm(t, '/v1/videos/edits', form({ prompt: 'x' }, file)), 400, { param: 'video' });
+        assertError(await postForm(t, '/v1/videos/extensions', form({ prompt: 'x', seconds: '4' }, file)), 400, { param: 'video' });
+      }
+    }
+    assert.equal(hits, 0, 'ffmpeg never followed a playlist entry');
+  } finally {
+    origin.close();
+  }
+});
