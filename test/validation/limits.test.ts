@@ -197,6 +197,20 @@ test('other error rows: not found, unknown URL, content before completion, bad v
   assertError(await postJson(t, '/v1/videos/extensions', { prompt: 'more', seconds: 4, video: { id: v.id } }), 400, { code: 'invalid_type', param: 'seconds' });
   assertError(await postJson(t, '/v1/videos/extensions', { prompt: 'more', video: { id: v.id } }), 400, { code: 'missing_required_parameter', param: 'seconds' });
   assertError(await postJson(t, '/v1/videos/edits', { prompt: 'more' }), 400, { code: 'missing_required_parameter', param: 'video' });
+  assertError(await postJson(t, '/v1/videos/extensions', { prompt: 'more', seconds: '15', video: { id: v.id } }), 400, {
+    code: 'invalid_value', param: 'seconds', message: "Invalid value: '15'. Supported values are: '4', '8', '12', '16', and '20'.",
+  });
+  assertError(await postForm(t, '/v1/videos/extensions', form({ prompt: 'more', seconds: '15', 'video[id]': v.id })), 400, { code: 'invalid_value', param: 'seconds' });
+  assertError(await postJson(t, '/v1/videos/extensions', { prompt: 'more', seconds: 8, video: { id: v.id } }), 400, {
+    code: 'invalid_type', param: 'seconds', message: "Invalid type for 'seconds': expected one of '4', '8', '12', '16', or '20', but got an integer instead.",
+  });
+  assertError(await postJson(t, '/v1/videos/edits', { video: { id: v.id } }), 400, { code: 'missing_required_parameter', param: 'prompt', message: "Missing required parameter: 'prompt'." });
+  assertError(await postJson(t, '/v1/videos/edits', { prompt: 'x', video: { id: v.id }, duration: 4 }), 400, { code: 'unknown_parameter', param: 'duration', message: "Unknown parameter: 'duration'." });
+  assertError(await postJson(t, '/v1/videos/edits', { prompt: 'x', video: v.id }), 400, { code: 'invalid_type', param: 'video' });
+  const both = form({ prompt: 'x', 'video[id]': v.id }, [{ field: 'video', data: Buffer.from('x'), name: 'v.mp4', type: 'video/mp4' }]);
+  assertError(await postForm(t, '/v1/videos/edits', both), 400, { param: 'video' });
+  assertError(await postJson(t, `/v1/videos/${v.id}/remix`, {}), 400, { code: 'missing_required_parameter', param: 'prompt' });
+  assertError(await postJson(t, `/v1/videos/video_${'e'.repeat(32)}/remix`, { prompt: 'x' }), 404, { code: 'not_found' });
 });
 
 test('extensions: the stitched total is capped at 120 s; an over-long upload is refused; nothing is left on disk', async () => {
