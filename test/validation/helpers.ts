@@ -53,6 +53,8 @@ export function assertError(
 ) {
   assert.equal(a.status, status, `expected ${status}, got ${a.status}: ${a.text}`);
   assert.match(a.headers.get('x-request-id') ?? '', /^req_/, 'x-request-id on an error');
+  assert.match(a.headers.get('openai-processing-ms') ?? '', /^\d+$/, 'openai-processing-ms on an error');
+  assert.match(a.headers.get('content-type') ?? '', /^application\/json/);
   assert.ok(a.body && typeof a.body === 'object' && a.body.error, `envelope: ${a.text}`);
   const e = a.body.error;
   assert.deepEqual(Object.keys(e).sort(), ['code', 'message', 'param', 'type']);
