@@ -1,7 +1,5 @@
 // The reelay CLI: one file per command; this file only wires them.
 import { Command, CommanderError } from 'commander';
-import { serveCommand } from './serve.js';
-import { keysCommand } from './keys.js';
 import { createCommand } from './create.js';
 import { getCommand } from './get.js';
 import { listCommand } from './list.js';
@@ -15,6 +13,12 @@ import { modelsCommand } from './models.js';
 import { doctorCommand } from './doctor.js';
 import { EXIT } from './errors.js';
 
+// `reelay list | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('reelay')
   .description('reelay: a self-hosted server for the /v1/videos API, and a client for any such server')
   .showHelpAfterError()
@@ -26,12 +30,17 @@ const program = new Command('reelay')
       'Example:\n  reelay create "a paper airplane over a city at night" --wait -o plane.mp4\n',
   );
 
-for (const cmd of [
-  serveCommand(), keysCommand(), createCommand(), getCommand(), listCommand(), downloadCommand(), remixCommand(),
-  editCommand(), extendCommand(), deleteCommand(), charactersCommand(), modelsCommand(), doctorCommand(),
-]) {
-  program.addCommand(cmd);
+const clientCommands = [
+  createCommand(), getCommand(), listCommand(), downloadCommand(), remixCommand(), editCommand(), extendCommand(),
+  deleteCommand(), charactersCommand(), modelsCommand(), doctorCommand(),
+];
+// A client command never loads the server stack (SQLite, canvas, the engines): faster, and it
+// works where those native modules are missing.
+if (!clientCommands.some((c) => c.name() === process.argv[2])) {
+  program.addCommand((await import('./serve.js')).serveCommand());
+  program.addCommand((await import('./keys.js')).keysCommand());
 }
+for (const cmd of clientCommands) program.addCommand(cmd);
 
 // Usage errors exit with EXIT.usage rather than commander's 1; help and version exit 0.
 const throwOnExit = (cmd: Command) => {

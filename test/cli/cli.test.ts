@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startTestServer, tempDir, rmrf, type TestServer } from '../helpers/server.js';
 import { probeBuffer, imageInfo } from '../helpers/media.js';
@@ -153,6 +153,44 @@ test('remix, extend and edit through the CLI', async () => {
   const edit = await cli(['edit', src.id, 'the same kite in snow', '--json']);
   assert.equal(edit.code, 0, edit.stderr);
   assert.equal(JSON.parse(edit.stdout).status, 'queued');
+});
+
+test('characters create and get; download to stdout', async () => {
+  const made = await cli(['create', 'a small orange cat on a sofa', '--seconds', '4', '--wait', '-o', 'cat.mp4']);
+  assert.equal(made.code, 0, made.stderr);
+  const created = await cli(['characters', 'create', '--name', 'Mochi', 'cat.mp4', '--json']);
+  assert.equal(created.code, 0, created.stderr);
+  const c = JSON.parse(created.stdout);
+  assert.match(c.id, /^char_[0-9a-f]{32}$/);
+  assert.equal(c.name, 'Mochi');
+  const got = await cli(['characters', 'get', c.id]);
+  assert.equal(got.code, 0, got.stderr);
+  assert.match(got.stdout, new RegExp(`^${c.id}\\s+Mochi`));
+  const missing = await cli(['characters', 'create', '--name', 'Ghost', 'no-such-file.mp4']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read no-such-file\.mp4/);
+
+  const id = /(video_[0-9a-f]{32})/.exec(made.stdout)![1];
+  const piped = await new Promise<Buffer>((res, rej) => {
+    const child = spawn(process.execPath, [BIN, 'download', id, '-o', '-'], { cwd, env: { PATH: process.env.PATH, REELAY_BASE_URL: t.url, REELAY_API_KEY: t.key } });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.on('error', rej);
+    child.on('close', () => res(Buffer.concat(chunks)));
+  });
+  assert.deepEqual(piped, readFileSync(join(cwd, 'cat.mp4')), 'the same bytes as the -o download');
+});
+
+test('the client commands do not load the server stack', async () => {
+  // A module hook that refuses SQLite: client commands must still run; `keys` (local) must not.
+  writeFileSync(join(cwd, 'block.mjs'), "export async function resolve(s, c, next) { if (s === 'better-sqlite3') throw new Error('server stack loaded'); return next(s, c); }\n");
+  writeFileSync(join(cwd, 'register.mjs'), "import { register } from 'node:module'; register('./block.mjs', import.meta.url);\n");
+  const client = await cli([], {}, process.execPath, ['--import', './register.mjs', BIN, 'models']);
+  assert.equal(client.code, 0, client.stderr);
+  assert.match(client.stdout, /sora-2/);
+  const local = await cli([], {}, process.execPath, ['--import', './register.mjs', BIN, 'keys', 'list']);
+  assert.notEqual(local.code, 0);
+  assert.match(local.stderr, /server stack loaded/);
 });
 
 test('doctor names ffmpeg, the store and the engines, and reaches the server', async () => {
