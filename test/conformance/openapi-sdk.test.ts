@@ -74,8 +74,9 @@ async function assertMp4(bytes: Buffer, size: string, seconds: number) {
 }
 
 /** The mean RGB of an MP4's first frame. */
+let frameFiles = 0;
 async function firstFrameMean(bytes: Buffer): Promise<number[]> {
-  const file = join(scratch, `first-${Date.now()}.mp4`);
+  const file = join(scratch, `first-${++frameFiles}.mp4`);
   writeFileSync(file, bytes);
   const stats = await sharp(await extractFramePng(file, 0)).stats();
   return stats.channels.slice(0, 3).map((c) => c.mean);
