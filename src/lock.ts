@@ -11,12 +11,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Another live process holds the data dir: an operator error, reported without a stack. */
+export class LockError extends Error {}
+
 export function acquireLock(dataDir: string): () => void {
   const file = join(dataDir, 'reelay.pid');
   try {
     const pid = Number(readFileSync(file, 'utf8'));
     if (pid && pid !== process.pid && alive(pid)) {
-      throw new Error(`another reelay process (pid ${pid}) is using ${dataDir}; stop it or choose another REELAY_DATA_DIR`);
+      throw new LockError(`another reelay process (pid ${pid}) is using ${dataDir}; stop it or choose another REELAY_DATA_DIR`);
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -60,6 +60,21 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   const auth = new Authenticator(store, cfg.apiKey);
   await auth.init();
 
+  let ready = true;
+  const app = await buildApp({ cfg, store, blobs, service, auth, metrics, log, isReady: () => ready, extraRoutes: playgroundRoutes });
+  const sweeper = new Sweeper(store, blobs, cfg.sweepIntervalMs, log);
+  // Listen first: a start that cannot bind (port in use) must not claim jobs or keep the lock.
+  let address: string;
+  try {
+    address = await app.listen({ host: cfg.host, port: cfg.port });
+  } catch (err) {
+    await app.close().catch(() => {});
+    upstreams.close();
+    await store.close();
+    releaseLock();
+    throw err;
+  }
+  // Only once listening: a key made by a start that then failed would never be shown.
   let firstKey: string | null = null;
   if (opts.createFirstKey) {
     const projectId = await store.ensureProject(DEFAULT_PROJECT);
@@ -67,13 +82,8 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
       firstKey = (await createKey(store, DEFAULT_PROJECT, 'first key')).secret;
     }
   }
-
-  let ready = true;
-  const app = await buildApp({ cfg, store, blobs, service, auth, metrics, log, isReady: () => ready, extraRoutes: playgroundRoutes });
-  const sweeper = new Sweeper(store, blobs, cfg.sweepIntervalMs, log);
   await runner.start();
   sweeper.start();
-  const address = await app.listen({ host: cfg.host, port: cfg.port });
 
   let closing: Promise<void> | null = null;
   return {

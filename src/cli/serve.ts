@@ -1,7 +1,8 @@
 // reelay serve: start the server with config from file and environment.
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { startServer } from '../server.js';
+import { startServer, type Server } from '../server.js';
+import { LockError } from '../lock.js';
 
 export function serveCommand() {
   return new Command('serve')
@@ -15,7 +16,18 @@ export function serveCommand() {
       if (opts.host) overrides.host = opts.host;
       if (opts.port) overrides.port = Number(opts.port);
       const cfg = loadConfig({ file: opts.config, overrides });
-      const server = await startServer(cfg, { createFirstKey: true });
+      let server: Server;
+      try {
+        server = await startServer(cfg, { createFirstKey: true });
+      } catch (err) {
+        // Operator errors (data dir in use, port taken) get one clear line, not a stack trace.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (err instanceof LockError || code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          process.stderr.write(`reelay serve: ${(err as Error).message}\n`);
+          process.exit(1);
+        }
+        throw err;
+      }
       const base = server.url.replace('0.0.0.0', '127.0.0.1');
       process.stdout.write(`reelay listening on ${base} (data in ${cfg.dataDir})\n`);
       if (server.firstKey) {
