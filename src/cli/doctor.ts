@@ -9,20 +9,18 @@ import { action, clientCommand, printJson, type CommonOptions } from './common.j
 import { resolveApiKey, resolveBaseUrl } from './client.js';
 import { CliError, EXIT } from './errors.js';
 
-// Read loosely: upstreams are configured only where the upstream engine is present.
-type UpstreamLike = { id: string; baseUrl: string; apiKeyEnv?: string | null; models?: Record<string, unknown> };
-
 interface Check {
   ok: boolean;
   detail: string;
 }
 
+/** Any answer but a refused key or a server error counts as reachable (not every server has /models). */
 async function reach(url: string, key: string | undefined): Promise<Check> {
   try {
     const res = await fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {}, signal: AbortSignal.timeout(5000) });
     await res.body?.cancel();
-    if (res.ok) return { ok: true, detail: `HTTP ${res.status}` };
-    return { ok: false, detail: `HTTP ${res.status}${res.status === 401 || res.status === 403 ? ' (key refused)' : ''}` };
+    if (res.status === 401 || res.status === 403) return { ok: false, detail: `HTTP ${res.status} (key refused)` };
+    return { ok: res.status < 500, detail: `HTTP ${res.status} from ${url}` };
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     return { ok: false, detail: `unreachable: ${cause?.code ?? (cause as { message?: string } | undefined)?.message ?? (err as Error).message}` };
@@ -46,7 +44,7 @@ export function doctorCommand() {
         const cfg = loadConfig({ file: opts.config });
         const t = tools({ ffmpegPath: cfg.ffmpegPath, ffprobePath: cfg.ffprobePath });
         const db = join(cfg.dataDir, 'reelay.db');
-        const upstreams = ((cfg as unknown as { upstreams?: UpstreamLike[] }).upstreams ?? []).filter((u) => u && u.baseUrl);
+        const upstreams = cfg.upstreams;
         const localModels = new ModelCatalog().list().filter((m) => m.engine === 'local').map((m) => m.id);
         const baseUrl = resolveBaseUrl(opts.baseUrl);
 
@@ -62,10 +60,10 @@ export function doctorCommand() {
           blobs: { kind: 'disk', path: join(cfg.dataDir, 'blobs') },
           engines: [
             { id: 'local', models: localModels },
-            ...upstreams.map((u) => ({ id: `upstream:${u.id}`, models: Object.keys(u.models ?? {}) })),
+            ...upstreams.map((u) => ({ id: `upstream:${u.id}`, models: Object.keys(u.models) })),
           ],
           upstreams: await Promise.all(
-            upstreams.map(async (u) => ({ id: u.id, baseUrl: u.baseUrl, ...(await reach(`${u.baseUrl.replace(/\/+$/, '')}/models`, u.apiKeyEnv ? process.env[u.apiKeyEnv] : undefined)) })),
+            upstreams.map(async (u) => ({ id: u.id, baseUrl: u.baseUrl, ...(await reach(`${u.baseUrl}/models`, u.apiKeyEnv ? process.env[u.apiKeyEnv] : undefined)) })),
           ),
           server: { baseUrl, ...(await reach(`${baseUrl}/models`, resolveApiKey(opts.apiKey))) },
         };

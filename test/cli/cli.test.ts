@@ -2,6 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startTestServer, tempDir, rmrf, type TestServer } from '../helpers/server.js';
@@ -203,6 +205,46 @@ test('doctor names ffmpeg, the store and the engines, and reaches the server', a
   assert.equal(d.store.path, join(t.cfg.dataDir, 'reelay.db'));
   assert.ok(d.engines.some((e: { id: string; models: string[] }) => e.id === 'local' && e.models.includes('sora-2')));
   assert.equal(d.server.ok, true);
+});
+
+test('doctor checks each configured upstream (a fake one over HTTP, and one that is down)', async () => {
+  const seen: string[] = [];
+  const fake = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+    const ok = req.headers.authorization === 'Bearer up-secret';
+    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(ok ? { object: 'list', data: [] } : { error: { message: 'bad key' } }));
+  });
+  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  const down = createServer();
+  await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+  const downPort = (down.address() as AddressInfo).port;
+  await new Promise((r) => down.close(r));
+  try {
+    const config = {
+      dataDir: t.cfg.dataDir,
+      upstreams: [
+        { id: 'gpu', baseUrl: `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`, apiKeyEnv: 'UP_KEY', models: { 'wan-2.1': {} } },
+        { id: 'gone', baseUrl: `http://127.0.0.1:${downPort}/v1`, models: { 'ltx-video': {} } },
+      ],
+    };
+    writeFileSync(join(cwd, 'doctor.json'), JSON.stringify(config));
+    const r = await cli(['doctor', '-c', 'doctor.json', '--json'], { UP_KEY: 'up-secret' });
+    assert.equal(r.code, 1, 'one upstream is down');
+    const d = JSON.parse(r.stdout);
+    assert.equal(d.ok, false);
+    assert.deepEqual(d.upstreams.map((u: { id: string; ok: boolean }) => [u.id, u.ok]), [['gpu', true], ['gone', false]]);
+    assert.match(d.upstreams[1].detail, /unreachable: ECONNREFUSED/);
+    assert.ok(d.engines.some((e: { id: string; models: string[] }) => e.id === 'upstream:gpu' && e.models.includes('wan-2.1')));
+    assert.deepEqual(seen, ['GET /v1/models Bearer up-secret'], "the upstream's key comes from its apiKeyEnv");
+
+    const wrongKey = JSON.parse((await cli(['doctor', '-c', 'doctor.json', '--json'], { UP_KEY: 'nope' })).stdout);
+    assert.match(wrongKey.upstreams[0].detail, /401 \(key refused\)/);
+    const text = await cli(['doctor', '-c', 'doctor.json'], { UP_KEY: 'up-secret' });
+    assert.match(text.stdout, /ok {3}upstream {2}gpu /);
+    assert.match(text.stdout, /FAIL upstream {2}gone /);
+  } finally {
+    fake.close();
+  }
 });
 
 test('on a terminal, --wait draws a progress bar', async () => {
