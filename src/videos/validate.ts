@@ -46,9 +46,13 @@ export function typeName(v: unknown): string {
   return 'a string';
 }
 
-export function rejectUnknown(fields: Record<string, unknown>, files: UploadedFile[], allowed: readonly string[]): void {
+/** Unknown fields are an error; so is a file where a value is expected (it would be ignored). */
+export function rejectUnknown(fields: Record<string, unknown>, files: UploadedFile[], allowed: readonly string[], fileFields: readonly string[] = []): void {
   for (const key of Object.keys(fields)) if (!allowed.includes(key)) throw unknownParam(key);
-  for (const f of files) if (!allowed.includes(f.field)) throw unknownParam(f.field);
+  for (const f of files) {
+    if (!allowed.includes(f.field)) throw unknownParam(f.field);
+    if (!fileFields.includes(f.field)) throw invalidType(f.field, `Invalid type for '${f.field}': expected a value, but got a file instead.`);
+  }
 }
 
 export function parsePrompt(v: unknown): string {
@@ -160,7 +164,7 @@ export const CREATE_FIELDS = ['prompt', 'model', 'seconds', 'size', 'input_refer
 
 export function parseCreate(input: RequestInput, catalog: ModelCatalog): CreateRequest {
   const f = input.fields;
-  rejectUnknown(f, input.files, CREATE_FIELDS);
+  rejectUnknown(f, input.files, CREATE_FIELDS, ['input_reference']);
   const prompt = parsePrompt(f.prompt);
   const { entry, id } = parseModel(f.model, catalog);
   const seconds = parseSeconds(f.seconds) ?? entry.capabilities.default_seconds;
@@ -208,13 +212,13 @@ export function parseVideoSource(input: RequestInput): VideoSourceSpec {
 }
 
 export function parseEdit(input: RequestInput): { prompt: string; source: VideoSourceSpec } {
-  rejectUnknown(input.fields, input.files, ['prompt', 'video']);
+  rejectUnknown(input.fields, input.files, ['prompt', 'video'], ['video']);
   const prompt = parsePrompt(input.fields.prompt);
   return { prompt, source: parseVideoSource(input) };
 }
 
 export function parseExtension(input: RequestInput): { prompt: string; seconds: string; source: VideoSourceSpec } {
-  rejectUnknown(input.fields, input.files, ['prompt', 'video', 'seconds']);
+  rejectUnknown(input.fields, input.files, ['prompt', 'video', 'seconds'], ['video']);
   const prompt = parsePrompt(input.fields.prompt);
   const seconds = parseSeconds(input.fields.seconds);
   if (seconds === null) throw missing('seconds');
@@ -222,7 +226,7 @@ export function parseExtension(input: RequestInput): { prompt: string; seconds: 
 }
 
 export function parseCharacter(input: RequestInput): { name: string; file: UploadedFile } {
-  rejectUnknown(input.fields, input.files, ['name', 'video']);
+  rejectUnknown(input.fields, input.files, ['name', 'video'], ['video']);
   const name = input.fields.name;
   if (name === undefined || name === null) throw missing('name');
   if (typeof name !== 'string') throw invalidType('name', `Invalid type for 'name': expected a string, but got ${typeName(name)} instead.`);

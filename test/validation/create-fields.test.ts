@@ -110,6 +110,13 @@ test("unknown parameter: 'duration' is unknown_parameter with its param", async 
   ]) {
     assertError(a, 400, { param: 'duration', code: 'unknown_parameter', message: "Unknown parameter: 'duration'." });
   }
+  // A file where a value belongs is an error, not silently ignored.
+  const fd = form({ prompt: P });
+  fd.append('seconds', new Blob(['8'], { type: 'text/plain' }), 'seconds.txt');
+  assertError(await postForm(t, '/v1/videos', fd), 400, { param: 'seconds', code: 'invalid_type' });
+  const fd2 = form({ prompt: P });
+  fd2.append('duration', new Blob(['8']), 'd.txt');
+  assertError(await postForm(t, '/v1/videos', fd2), 400, { param: 'duration', code: 'unknown_parameter' });
   // Unknown keys nested in input_reference are reported by their path.
   assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { url: 'https://x' } }), 400, { code: 'unknown_parameter', param: 'input_reference.url' });
 });
