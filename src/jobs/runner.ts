@@ -135,7 +135,8 @@ export class Runner {
           if (!(await this.store.checkpoint(video.id, this.owner, state))) throw new EngineError('cancelled', 'The job is no longer ours.');
         },
         progress: async (p) => {
-          await this.store.setProgress(video.id, this.owner, p);
+          // Not ours any more (deleted before this attempt was registered for cancel): stop now.
+          if (!(await this.store.setProgress(video.id, this.owner, p))) ac.abort(new EngineError('cancelled', 'The job is no longer ours.'));
         },
         writeAsset: async (variant, data) => {
           written.set(variant, await this.saveAsset(video.id, variant, data));
