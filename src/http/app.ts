@@ -1,5 +1,5 @@
 // The fastify app: request ids, timing headers, auth on /v1, the error envelope, the routes.
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import multipart from '@fastify/multipart';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -71,6 +71,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: nextRequestId,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // The router's own rejections (an over-long or badly encoded path segment) skip the hooks
+    // and the error handler: answer them in the envelope here, with the request id.
+    frameworkErrors: (err, req, reply) => {
+      const api = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new ApiError(404, 'Not found: an id in the request path is too long.', 'invalid_request_error', null, 'not_found')
+        : new ApiError(400, 'The request path is not a valid URL.', 'invalid_request_error', null, 'invalid_url');
+      return (reply as FastifyReply).code(api.status).header('x-request-id', req.id).header('openai-processing-ms', '0').send(api.toJSON());
+    },
   });
 
   await app.register(multipart, { throwFileSizeLimit: true });

@@ -141,7 +141,7 @@ test('path tricks in ids answer 404 and touch nothing on disk', async () => {
   writeFileSync(join(t.cfg.dataDir, 'blobs', 'videos', 'canary', 'video.mp4'), 'canary');
   const blobsBefore = snapshot(join(t.cfg.dataDir, 'blobs'));
 
-  const ids = ['..%2F..%2Fcanary.txt', '%2e%2e%2f%2e%2e%2fcanary.txt', 'canary', '..%5C..%5Ccanary.txt', `${v.id}%2F..%2F..%2Fcanary`, '%2Fetc%2Fpasswd', 'video_%00', `${v.id}%00`, '.', '..%2f'];
+  const ids = ['..%2F..%2Fcanary.txt', '%2e%2e%2f%2e%2e%2fcanary.txt', 'canary', '..%5C..%5Ccanary.txt', `${v.id}%2F..%2F..%2Fcanary`, '%2Fetc%2Fpasswd', 'video_%00', `${v.id}%00`, '.', '..%2f', 'v'.repeat(5000), encodeURIComponent('video_ü😀')];
   for (const id of ids) {
     for (const [method, suffix] of [['GET', ''], ['DELETE', ''], ['GET', '/content'], ['GET', '/content?variant=thumbnail']] as const) {
       const a = await rawRequest(t, method, `/v1/videos/${id}${suffix}`);
@@ -150,6 +150,8 @@ test('path tricks in ids answer 404 and touch nothing on disk', async () => {
     assertError(await rawRequest(t, 'GET', `/v1/videos/characters/${id}`), 404);
     assertError(await rawRequest(t, 'GET', `/v1/videos?after=${id}`), 404, { param: 'after' });
   }
+  // A badly encoded segment is a 400 in the envelope (it cannot name anything).
+  for (const path of ['/v1/videos/%ZZ', '/v1/videos/%ZZ/content', '/v1/videos/characters/%E0%A4%A']) assertError(await rawRequest(t, 'GET', path), 400);
   for (const path of ['/v1/videos/../../canary.txt', '/v1/videos/x/../../../canary.txt', `/v1/videos/${v.id}/../../canary.txt`]) {
     const a = await rawRequest(t, 'GET', path);
     assert.ok(a.status === 404 || a.status === 400, `${path}: ${a.status}`);
