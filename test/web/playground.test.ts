@@ -89,6 +89,14 @@ test('a failed video shows its error message', async () => {
   const failed = page.locator('#grid .card.failed');
   await failed.waitFor({ timeout: 60_000 });
   assert.match(await failed.locator('.error').innerText(), /^engine_error: .*\[reelay:error\]/);
+  // Opened, it shows the error and offers only delete: nothing to play or download.
+  await failed.locator('.thumb').click();
+  await page.locator('#viewer[open]').waitFor();
+  assert.match(await page.locator('#viewer-error').innerText(), /^engine_error: /);
+  assert.equal(await page.locator('#player').isVisible(), false);
+  assert.equal(await page.locator('#download').isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Remix' }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Close' }).click();
 });
 
 test('remix from the viewer; the new video completes', async () => {
@@ -218,9 +226,10 @@ test('without the events stream, the page falls back to polling', async () => {
     page.on('request', onRequest);
     await page.getByLabel('Prompt', { exact: true }).fill('a windmill in a field of tulips');
     await page.getByRole('button', { name: 'Create video' }).click();
-    await card(0).locator('.status', { hasText: 'completed' }).waitFor({ timeout: 120_000 });
+    const windmill = page.locator('#grid .card', { hasText: 'a windmill' });
+    await windmill.locator('.status', { hasText: 'completed' }).waitFor({ timeout: 120_000 });
     page.off('request', onRequest);
-    const id = await card(0).getAttribute('data-id');
+    const id = await windmill.getAttribute('data-id');
     assert.ok(polls.filter((u) => u.endsWith(id!)).length >= 2, `polled ${polls.length} times`);
     await page.waitForFunction(() => document.querySelector<HTMLImageElement>('#grid .card img')?.src.startsWith('blob:'));
     assert.match(await page.locator('#announce').innerText(), /^Video completed: a windmill/);
