@@ -92,6 +92,10 @@ test('deleted videos never appear, and a deleted id still works as a cursor', as
     assert.deepEqual(d.body, { id, object: 'video.deleted', deleted: true });
     assertError(await call(t, 'GET', `/v1/videos/${id}`, { key }), 404);
     assertError(await call(t, 'DELETE', `/v1/videos/${id}`, { key }), 404);
+    assertError(await call(t, 'GET', `/v1/videos/${id}/content`, { key }), 404);
+    assertError(await postJson(t, `/v1/videos/${id}/remix`, { prompt: 'again' }, key), 404);
+    assertError(await postJson(t, '/v1/videos/edits', { prompt: 'again', video: { id } }, key), 404);
+    assertError(await postJson(t, '/v1/videos/extensions', { prompt: 'again', seconds: '4', video: { id } }, key), 404);
   }
   const left = ids.filter((id) => !gone.includes(id));
   assert.deepEqual((await walk('asc', 2)).ids, left);
