@@ -247,6 +247,42 @@ test('doctor checks each configured upstream (a fake one over HTTP, and one that
   }
 });
 
+test('works against another /v1/videos server: no events stream, so --wait polls', async () => {
+  // A minimal compatible server (as other gateways are): no /events, openai-poll-after-ms set.
+  const mp4 = readFileSync(join(cwd, 'plane.mp4'));
+  const log: string[] = [];
+  let polls = 0;
+  const video = (status: string, progress: number) => ({
+    id: 'video_abc', object: 'video', model: 'sora-2', status, progress, created_at: 1, completed_at: null, expires_at: null,
+    prompt: 'elsewhere', size: '720x1280', seconds: '4', remixed_from_video_id: null, error: null,
+  });
+  const other = createServer((req, res) => {
+    log.push(`${req.method} ${req.url}`);
+    const json = (code: number, body: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(code, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    if (req.headers.authorization !== 'Bearer other-key') return json(401, { error: { message: 'Incorrect API key provided: oth…-key.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    if (req.method === 'POST' && req.url === '/api/v1/videos') return json(200, video('queued', 0));
+    if (req.url === '/api/v1/videos/video_abc') {
+      polls++;
+      return polls < 3 ? json(200, video('in_progress', polls * 30), { 'openai-poll-after-ms': '100' }) : json(200, video('completed', 100));
+    }
+    if (req.url === '/api/v1/videos/video_abc/content?variant=video') return res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(mp4.length) }).end(mp4);
+    json(404, { error: { message: `Unknown request URL: ${req.method} ${req.url}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+  });
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  try {
+    const base = `http://127.0.0.1:${(other.address() as AddressInfo).port}/api/v1`;
+    const r = await cli(['create', 'elsewhere', '--wait', '-o', 'elsewhere.mp4'], { REELAY_BASE_URL: undefined, REELAY_API_KEY: undefined, OPENAI_BASE_URL: base, OPENAI_API_KEY: 'other-key' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(log.includes('GET /api/v1/videos/video_abc/events'), 'tried the events stream first');
+    assert.equal(polls, 3, log.join('\n'));
+    assert.match(r.stderr, /in_progress 30%/);
+    assert.deepEqual(readFileSync(join(cwd, 'elsewhere.mp4')), mp4);
+  } finally {
+    other.close();
+  }
+});
+
 test('on a terminal, --wait draws a progress bar', async () => {
   const args = [BIN, 'create', 'a sailboat on a calm lake', '--seconds', '4', '--wait'];
   // util-linux `script` gives the CLI a pty; python3's pty module where it is missing.
