@@ -70,11 +70,13 @@ export async function fetchImage(url: string, opts: FetchOptions): Promise<Buffe
     } catch {
       throw invalidValue(PARAM, `Invalid image_url: '${current.slice(0, 200)}' is not a URL.`);
     }
-    const httpOk = parsed.protocol === 'http:' && opts.allowPrivate;
-    if (parsed.protocol !== 'https:' && !httpOk) throw invalidValue(PARAM, 'Invalid image_url: only https and data: URLs are accepted.');
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw invalidValue(PARAM, 'Invalid image_url: only https and data: URLs are accepted.');
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !opts.allowPrivate && isPrivateAddress(host)) {
       throw invalidValue(PARAM, 'Invalid image_url: private, loopback and link-local addresses are not allowed.');
+    }
+    if (parsed.protocol === 'http:' && !opts.allowPrivate) {
+      throw invalidValue(PARAM, 'Invalid image_url: only https and data: URLs are accepted (plain http only when the server allows private image URLs).');
     }
     const res = await get(parsed, opts);
     if (res.redirect) {

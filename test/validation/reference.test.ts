@@ -235,9 +235,10 @@ test('image_url: loopback/private refused by default, fetched when imageUrlAllow
   const port = (origin.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/ref.png`;
   try {
-    const plain = assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { image_url: url } }), 400, { param: 'input_reference.image_url' });
+    const plain = assertError(await postJson(t, '/v1/videos', { prompt: P, input_reference: { image_url: 'http://example.com/a.png' } }), 400, { param: 'input_reference.image_url' });
     assert.match(plain.message, /only https/);
     const sneaky = [
+      url,
       `https://127.0.0.1:${port}/ref.png`, `https://[::1]:${port}/ref.png`, 'https://10.0.0.1/ref.png', 'https://169.254.169.254/latest/meta-data',
       `https://localhost:${port}/ref.png`, `https://[::ffff:127.0.0.1]:${port}/ref.png`, `https://[::ffff:7f00:1]:${port}/ref.png`,
       `https://0x7f.1:${port}/ref.png`, `https://2130706433:${port}/ref.png`, `https://[::127.0.0.1]:${port}/ref.png`, `https://[64:ff9b::7f00:1]:${port}/x.png`,
