@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { SLOW, assertError, assertVideo, form, postForm, postJson } from './helpers.js';
+import { SLOW, assertError, assertVideo, call, form, postForm, postJson } from './helpers.js';
 
 let t: TestServer;
 before(async () => {
@@ -129,6 +129,11 @@ test('unknown model: 404 model_not_found with the exact message', async () => {
     assertError(a, 404, { code: 'model_not_found', message: 'The model `sora-3` does not exist or you do not have access to it.' });
   }
   assertError(await postJson(t, '/v1/videos', { prompt: P, model: 7 }), 400, { param: 'model', code: 'invalid_type' });
+  assertError(await call(t, 'GET', '/v1/models/sora-3'), 404, { code: 'model_not_found', message: 'The model `sora-3` does not exist or you do not have access to it.' });
+  // Every model the catalogue lists is accepted by create.
+  const models = (await call(t, 'GET', '/v1/models')).body.data as { id: string }[];
+  for (const m of ['sora-2', 'sora-2-pro', 'sora-2-2025-10-06', 'sora-2-2025-12-08', 'sora-2-pro-2025-10-06']) assert.ok(models.some((x) => x.id === m), m);
+  for (const m of models) assert.equal(assertVideo(await postJson(t, '/v1/videos', { prompt: P, model: m.id })).model, m.id);
 });
 
 test('extensions: seed and input_reference_fit are checked', async () => {
