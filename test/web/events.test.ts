@@ -99,3 +99,16 @@ test('a client that goes away mid-stream does not disturb the server', async () 
   const health = await fetch(`${t.url}/healthz`);
   assert.equal(health.status, 200);
 });
+
+test('shutting the server down ends open streams', async () => {
+  const own = await startTestServer();
+  const v = await own.client.videos.create({ prompt: 'a slow one [reelay:slow=60]', seconds: '4' });
+  const res = await fetch(`${own.base}/videos/${v.id}/events`, { headers: own.auth() });
+  const reader = res.body!.getReader();
+  await reader.read(); // the stream is open
+  const ended = (async () => {
+    for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return true;
+  })();
+  await own.close();
+  assert.equal(await ended, true);
+});

@@ -18,7 +18,7 @@ export function eventRoutes(app: FastifyInstance, service: VideoService, opts: {
   const pollMs = opts.pollMs ?? POLL_MS;
   const open = new Set<ServerResponse>();
   // Open streams would keep app.close() waiting forever: end them first.
-  app.addHook('onClose', async () => {
+  app.addHook('preClose', async () => {
     for (const res of open) res.end();
   });
 
