@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startTestServer, tempDir, rmrf, type TestServer } from '../helpers/server.js';
 import { probeBuffer, imageInfo } from '../helpers/media.js';
+import sharp from 'sharp';
 
 const BIN = resolve(import.meta.dirname, '../../bin/reelay.js');
 let t: TestServer;
@@ -155,6 +156,22 @@ test('remix, extend and edit through the CLI', async () => {
   const edit = await cli(['edit', src.id, 'the same kite in snow', '--json']);
   assert.equal(edit.code, 0, edit.stderr);
   assert.equal(JSON.parse(edit.stdout).status, 'queued');
+});
+
+test('--input-reference takes a file or a URL; a mismatch with --fit reject exits 2 with the message', async () => {
+  writeFileSync(join(cwd, 'small.png'), await sharp({ create: { width: 640, height: 480, channels: 3, background: '#48c' } }).png().toBuffer());
+  const rejected = await cli(['create', 'from a picture', '--input-reference', 'small.png', '--fit', 'reject']);
+  assert.equal(rejected.code, 2);
+  assert.match(rejected.stderr, /Inpaint image must match the requested width and height/);
+  const padded = await cli(['create', 'from a picture', '--input-reference', 'small.png', '--fit', 'pad', '--json']);
+  assert.equal(padded.code, 0, padded.stderr);
+  assert.equal(JSON.parse(padded.stdout).status, 'queued');
+  const png = await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#c84' } }).png().toBuffer();
+  const viaUrl = await cli(['create', 'from a data URL', '-i', `data:image/png;base64,${png.toString('base64')}`, '--json']);
+  assert.equal(viaUrl.code, 0, viaUrl.stderr);
+  const badFit = await cli(['create', 'x', '--fit', 'squash']);
+  assert.equal(badFit.code, 2);
+  assert.match(badFit.stderr, /Allowed choices are crop, pad, stretch, reject/);
 });
 
 test('characters create and get; download to stdout', async () => {
