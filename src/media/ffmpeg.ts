@@ -102,11 +102,11 @@ export class FrameEncoder {
   private readonly done: Promise<void>;
   private stderr = '';
 
-  constructor(outPath: string, width: number, height: number, fps: number, signal?: AbortSignal) {
+  constructor(outPath: string, width: number, height: number, fps: number, signal?: AbortSignal, outputArgs: string[] = []) {
     this.child = spawn(
       tools().ffmpeg,
       ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-        ...H264_ARGS, '-r', String(fps), outPath],
+        ...H264_ARGS, ...outputArgs, '-r', String(fps), outPath],
       { stdio: ['pipe', 'pipe', 'pipe'], signal },
     );
     this.child.stderr.on('data', (d: Buffer) => {

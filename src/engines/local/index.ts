@@ -1,17 +1,48 @@
-// The built-in local engine: procedural frames painted on a canvas, streamed to ffmpeg.
-// No model weights; deterministic for the same inputs and seed.
-import { createCanvas, loadImage, ImageData, type Image, type SKRSContext2D } from '@napi-rs/canvas';
+// The built-in local engine: procedural frames painted on a canvas and streamed to ffmpeg.
+// No model weights; the same inputs and seed give the same frames.
+//
+// Each video carries its resolved scene in the MP4's comment tag, so a remix can change only
+// what its prompt changes and an extension can keep painting the same scene where it stopped.
+import { createCanvas, loadImage, ImageData, type Canvas, type Image } from '@napi-rs/canvas';
 import { join } from 'node:path';
 import { EngineError, type Engine, type JobContext } from '../engine.js';
-import { FrameEncoder, decodeFrames, lastFramePng, concatSegments, probe } from '../../media/index.js';
+import { decodeFrames, lastFramePng, probe, run, tools } from '../../media/index.js';
 import type { ModelCatalog } from '../../videos/models.js';
-import { parseScene, type Scene } from './scene.js';
-import { makeLayout, paintFrame } from './painter.js';
+import { parseWords, resolveScene, type Scene } from './scene.js';
+import { makeLayout } from './layout.js';
+import { Painter, type Character } from './painter.js';
+import { gradeTime } from './effects.js';
+import { FrameSink } from './frames.js';
 import { simulatedOutcome } from './simulate.js';
 
 export interface LocalEngineOptions {
   fps: number;
 }
+
+/** What the engine remembers about a video it made, stored in the MP4 itself. */
+export interface SceneMeta {
+  v: 1;
+  scene: Scene;
+  seed: number;
+  /** True when the picture came from a still or a source video, so it cannot be painted again. */
+  still: boolean;
+}
+
+const META_PREFIX = 'reelay-local:';
+
+export async function readSceneMeta(path: string, signal?: AbortSignal): Promise<SceneMeta | null> {
+  try {
+    const out = await run(tools().ffprobe, ['-v', 'error', '-show_entries', 'format_tags=comment', '-of', 'json', path], signal);
+    const comment = (JSON.parse(out.toString()) as { format?: { tags?: { comment?: string } } }).format?.tags?.comment;
+    if (!comment?.startsWith(META_PREFIX)) return null;
+    const meta = JSON.parse(comment.slice(META_PREFIX.length)) as SceneMeta;
+    return meta.v === 1 && meta.scene ? meta : null;
+  } catch {
+    return null;
+  }
+}
+
+const metaArgs = (meta: SceneMeta) => ['-metadata', `comment=${META_PREFIX}${JSON.stringify(meta)}`];
 
 export class LocalEngine implements Engine {
   readonly id = 'local';
@@ -28,151 +59,190 @@ export class LocalEngine implements Engine {
 
   async run(job: JobContext): Promise<void> {
     const v = job.video;
-    await simulatedOutcome(v.prompt ?? '', job.signal);
+    const prompt = v.prompt ?? '';
+    await simulatedOutcome(prompt, job.signal);
     const [width, height] = v.size.split('x').map(Number);
+    const frames = Math.round(Number(v.seconds) * this.opts.fps);
     const out = join(job.workDir, 'video.mp4');
-    const scene = parseScene(v.prompt ?? '');
-    const characters = await Promise.all(job.inputs.characters.map(async (c) => ({ name: c.name, image: await loadImage(c.framePath) })));
+    const characters: Character[] = await Promise.all(
+      job.inputs.characters.map(async (c) => ({ name: c.name, image: await loadImage(c.framePath) })),
+    );
+    const words = parseWords(prompt);
+    const seed = v.params.seed >>> 0;
 
+    let previews: { thumbnail: Buffer; spritesheet: Buffer } | null = null;
     if (v.kind === 'edit') {
       const source = job.inputs.sourceVideoPath;
       if (!source) throw new EngineError('engine_error', 'The source video is no longer available.');
-      await this.transform(job, source, scene, width, height, Number(v.seconds), out, (p) => job.progress(p));
+      const scene = resolveScene(words);
+      previews = await this.transform(job, source, scene, words.time ?? null, seed, width, height, frames, out, true, (p) => job.progress(p));
     } else if (v.kind === 'extension') {
-      await this.extend(job, scene, width, height, out, characters);
+      await this.extend(job, words, seed, width, height, frames, out, characters);
     } else {
-      const background = job.inputs.referencePath ? await loadImage(job.inputs.referencePath) : null;
-      await this.render(job, scene, width, height, Number(v.seconds), background, characters, out, (p) => job.progress(p));
+      // A remix starts from its source's scene; its own words change only what they name.
+      let base: Scene | undefined;
+      if (v.kind === 'remix' && job.inputs.sourceVideoPath) base = (await readSceneMeta(job.inputs.sourceVideoPath, job.signal))?.scene;
+      if (v.kind === 'remix' && !base && job.inputs.source?.prompt) base = resolveScene(parseWords(job.inputs.source.prompt));
+      const scene = resolveScene(words, base);
+      const image = job.inputs.referencePath ? await loadImage(job.inputs.referencePath) : null;
+      previews = await this.render(job, scene, seed, width, height, frames, 0, image, characters, out, true, (p) => job.progress(p));
     }
     await job.writeAsset('video', out);
+    if (previews) {
+      await job.writeAsset('thumbnail', previews.thumbnail);
+      await job.writeAsset('spritesheet', previews.spritesheet);
+    }
   }
 
-  /** Paints `seconds` of the scene into an MP4, one frame in memory at a time. */
+  /** Paints `frames` frames of a scene from time `t0`, straight into an MP4. */
   private async render(
     job: JobContext,
     scene: Scene,
+    seed: number,
     width: number,
     height: number,
-    seconds: number,
-    background: Image | null,
-    characters: { name: string; image: Image }[],
+    frames: number,
+    t0: number,
+    image: Image | Canvas | null,
+    characters: Character[],
     out: string,
+    previews: boolean,
     onProgress: (p: number) => Promise<void>,
-  ): Promise<void> {
+    fadeFrom?: Painter,
+  ) {
     const fps = this.opts.fps;
-    const frames = Math.round(seconds * fps);
     const canvas = createCanvas(width, height);
     const ctx = canvas.getContext('2d');
-    const layout = makeLayout(scene, job.video.params.seed, seconds);
-    const encoder = new FrameEncoder(out, width, height, fps, job.signal);
-    await this.pump(job, encoder, frames, (i) => {
-      paintFrame(ctx, scene, layout, { t: i / fps, seconds, width, height, background, characters });
-      return canvas.data();
-    }, onProgress);
+    const painter = new Painter(ctx, scene, makeLayout(scene, seed), width, height, { image, characters });
+    const meta: SceneMeta = { v: 1, scene, seed, still: image !== null };
+    // For a crossfade: the old scene goes on its own canvas, the new one is laid over it.
+    const under = fadeFrom ? createCanvas(width, height) : null;
+    const oldPainter = fadeFrom && under ? new Painter(under.getContext('2d'), fadeFrom.scene, fadeFrom.layout, width, height, { characters }) : null;
+    return this.pump(job, { out, width, height, fps, frames, signal: job.signal, outputArgs: metaArgs(meta), previews }, onProgress, async (i, sink) => {
+      const t = t0 + i / fps;
+      painter.paint(t);
+      const fade = i / fps;
+      if (oldPainter && under && fade < 1) {
+        oldPainter.paint(t);
+        const octx = under.getContext('2d');
+        octx.setTransform(1, 0, 0, 1, 0, 0);
+        octx.globalAlpha = fade * fade * (3 - 2 * fade);
+        octx.drawImage(canvas, 0, 0);
+        octx.globalAlpha = 1;
+        await sink.push(under);
+      } else {
+        await sink.push(canvas);
+      }
+    });
   }
 
-  /** Re-grades the source's real frames: the edit prompt's time of day, weather and style on top. */
+  /** Re-grades a source video's real frames: time of day, subjects, weather and style on top. */
   private async transform(
     job: JobContext,
     source: string,
     scene: Scene,
+    time: Scene['time'] | null,
+    seed: number,
     width: number,
     height: number,
-    seconds: number,
+    frames: number,
     out: string,
+    previews: boolean,
     onProgress: (p: number) => Promise<void>,
-  ): Promise<void> {
+  ) {
     const fps = this.opts.fps;
-    const frames = Math.round(seconds * fps);
     const canvas = createCanvas(width, height);
     const ctx = canvas.getContext('2d');
-    const layout = makeLayout({ ...scene, subjects: [] }, job.video.params.seed, seconds);
-    const encoder = new FrameEncoder(out, width, height, fps, job.signal);
+    const painter = new Painter(ctx, scene, makeLayout(scene, seed), width, height);
     const input = decodeFrames(source, width, height, fps, job.signal)[Symbol.asyncIterator]();
-    let last: Buffer | null = null;
-    const pull = async () => {
-      const next = await input.next();
-      if (!next.done) last = Buffer.from(next.value);
-      return last;
-    };
+    let ended = false;
+    const meta: SceneMeta = { v: 1, scene, seed, still: true };
     try {
-      await this.pumpAsync(job, encoder, frames, async (i) => {
-        const rgba = await pull();
-        if (rgba) ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), width, height), 0, 0);
-        grade(ctx, scene, width, height);
-        paintFrame(ctx, { ...scene, subjects: [] }, layout, { t: i / fps, seconds, width, height, background: null, characters: [] }, true);
-        return canvas.data();
-      }, onProgress);
+      return await this.pump(job, { out, width, height, fps, frames, signal: job.signal, outputArgs: metaArgs(meta), previews }, onProgress, async (i, sink) => {
+        // A source shorter than the video holds its last frame.
+        if (!ended) {
+          const next = await input.next();
+          if (next.done) ended = true;
+          else ctx.putImageData(new ImageData(new Uint8ClampedArray(next.value.buffer, next.value.byteOffset, next.value.length), width, height), 0, 0);
+        }
+        if (time) gradeTime(ctx, time, width, height);
+        painter.overlay(i / fps);
+        await sink.push(canvas);
+      });
     } finally {
       await input.return?.(undefined);
     }
   }
 
-  /** Renders the new segment from the source's last frame, then joins both into one file. */
-  private async extend(job: JobContext, scene: Scene, width: number, height: number, out: string, characters: { name: string; image: Image }[]) {
+  /**
+   * Continues the source: a video this engine painted goes on being painted from where it
+   * stopped (crossfading to the new prompt's scene over a second); anything else continues from
+   * its last frame as a still with the camera moving over it. Then both parts are joined.
+   */
+  private async extend(job: JobContext, words: ReturnType<typeof parseWords>, seed: number, width: number, height: number, frames: number, out: string, characters: Character[]) {
     const source = job.inputs.sourceVideoPath;
     if (!source) throw new EngineError('engine_error', 'The source video is no longer available.');
+    const fps = this.opts.fps;
     const info = await probe(source, job.signal);
+    const meta = await readSceneMeta(source, job.signal);
     let head = source;
-    if (info.width !== width || info.height !== height || info.codec !== 'h264') {
+    let headFrames = info.frames ?? Math.round(info.duration * fps);
+    if (info.width !== width || info.height !== height || info.codec !== 'h264' || info.pixFmt !== 'yuv420p') {
+      // Bring a foreign source to reelay's encoding so the parts join without re-encoding.
       head = join(job.workDir, 'source.mp4');
-      await this.transform(job, source, { ...scene, weather: 'clear', style: 'none', time: 'day' }, width, height, info.duration, head, async () => {});
+      headFrames = Math.max(1, Math.round(info.duration * fps));
+      const plain = resolveScene({ subjects: [], removed: [], colors: [], hue: 0, weather: 'clear', style: 'none' });
+      await this.transform(job, source, plain, null, seed, width, height, headFrames, head, false, async () => {});
     }
-    const sourceSeconds = Math.round(info.duration * this.opts.fps) / this.opts.fps;
-    const addSeconds = Math.max(1 / this.opts.fps, Number(job.video.seconds) - sourceSeconds);
-    const lastFrame = await loadImage(await lastFramePng(head, job.signal));
+    const addFrames = Math.max(1, frames - headFrames);
     const segment = join(job.workDir, 'segment.mp4');
-    await this.render(job, scene, width, height, addSeconds, lastFrame, characters, segment, (p) => job.progress(p * 0.95));
-    await concatSegments([head, segment], out, join(job.workDir, 'concat.txt'), job.signal);
+    const progress = (p: number) => job.progress(Math.floor(p * 0.95));
+    let scene: Scene;
+    if (meta && !meta.still) {
+      scene = resolveScene(words, meta.scene);
+      const changed = JSON.stringify(scene) !== JSON.stringify(meta.scene);
+      const old = changed ? new Painter(createCanvas(1, 1).getContext('2d'), meta.scene, makeLayout(meta.scene, meta.seed), width, height) : undefined;
+      await this.render(job, scene, meta.seed, width, height, addFrames, headFrames / fps, null, characters, segment, false, progress, old);
+    } else {
+      scene = resolveScene(words, meta?.scene);
+      const last = await loadImage(await lastFramePng(head, job.signal));
+      await this.render(job, scene, seed, width, height, addFrames, 0, last, characters, segment, false, progress);
+    }
+    const list = join(job.workDir, 'concat.txt');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(list, [head, segment].map((p) => `file '${p.replace(/'/g, "'\\''")}'`).join('\n'));
+    const joined: SceneMeta = { v: 1, scene, seed: meta?.seed ?? seed, still: Boolean(meta?.still ?? true) };
+    await run(
+      tools().ffmpeg,
+      ['-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-map_metadata', '-1', ...metaArgs(joined), '-movflags', '+faststart', out],
+      job.signal,
+    );
   }
 
-  private async pump(job: JobContext, encoder: FrameEncoder, frames: number, frame: (i: number) => Buffer, onProgress: (p: number) => Promise<void>) {
-    return this.pumpAsync(job, encoder, frames, async (i) => frame(i), onProgress);
-  }
-
-  private async pumpAsync(
+  /** Drives a frame loop into a sink: cancellation, progress, cleanup on failure. */
+  private async pump(
     job: JobContext,
-    encoder: FrameEncoder,
-    frames: number,
-    frame: (i: number) => Promise<Buffer>,
+    opts: ConstructorParameters<typeof FrameSink>[0],
     onProgress: (p: number) => Promise<void>,
+    frame: (i: number, sink: FrameSink) => Promise<void>,
   ) {
-    let reported = -1;
+    const sink = new FrameSink(opts);
+    let reported = 0;
     try {
-      for (let i = 0; i < frames; i++) {
+      for (let i = 0; i < opts.frames; i++) {
         if (job.signal.aborted) throw new EngineError('cancelled', 'The job was cancelled.');
-        await encoder.write(await frame(i));
-        const pct = Math.floor(((i + 1) / frames) * 95);
+        await frame(i, sink);
+        const pct = Math.floor(((i + 1) / opts.frames) * 95);
         if (pct >= reported + 5) {
           reported = pct;
           await onProgress(pct);
         }
       }
-      await encoder.end();
+      await sink.end();
     } catch (err) {
-      encoder.kill();
+      sink.kill();
       throw err;
     }
-  }
-}
-
-/** Colour grade an existing frame towards the prompt's time of day. */
-function grade(ctx: SKRSContext2D, scene: Scene, width: number, height: number) {
-  const tint: Partial<Record<Scene['time'], string>> = {
-    night: 'rgba(20,30,90,0.55)',
-    dusk: 'rgba(70,50,120,0.35)',
-    sunset: 'rgba(255,120,40,0.3)',
-    dawn: 'rgba(255,170,120,0.25)',
-  };
-  const c = tint[scene.time];
-  if (c) {
-    ctx.globalCompositeOperation = 'multiply';
-    ctx.fillStyle = c;
-    ctx.fillRect(0, 0, width, height);
-    ctx.globalCompositeOperation = 'source-over';
-  }
-  if (scene.time === 'night') {
-    ctx.fillStyle = 'rgba(0,0,0,0.35)';
-    ctx.fillRect(0, 0, width, height);
+    return sink.previews();
   }
 }

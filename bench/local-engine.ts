@@ -1,0 +1,122 @@
+// The local engine's speed and memory, next to ffmpeg encoding the same number of testsrc2
+// frames at the same size and preset in the same run (these machines are noisy; compare ratios).
+// Each render runs in a child process (the real LocalEngine.run: frames, encode, thumbnail,
+// spritesheet) so its own peak RSS can be read.
+//   node --import tsx bench/local-engine.ts
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { H264_ARGS, run, tools } from '../src/media/index.js';
+
+const FPS = 24;
+const PROMPT = 'three red hot air balloons drift over snowy mountains at sunrise, birds, slow pan left';
+const CASES = [
+  { size: '1280x720', seconds: 4 },
+  { size: '1792x1024', seconds: 20 },
+];
+
+interface ChildResult {
+  wallMs: number;
+  cpuMs: number;
+  maxRssMb: number;
+  assets: string[];
+}
+
+/** In the child: one job through LocalEngine.run with a throwaway JobContext. */
+async function renderInChild(size: string, seconds: number, prompt: string): Promise<ChildResult> {
+  const { LocalEngine } = await import('../src/engines/local/index.js');
+  const { ModelCatalog } = await import('../src/videos/models.js');
+  const dir = mkdtempSync(join(tmpdir(), 'reelay-bench-local-'));
+  const work = join(dir, 'work');
+  mkdirSync(work);
+  const assets: string[] = [];
+  const engine = new LocalEngine(new ModelCatalog(), { fps: FPS });
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  try {
+    await engine.run({
+      video: {
+        id: 'video_bench', projectId: 'p', model: 'sora-2-pro', status: 'in_progress', progress: 0, createdAt: 0, completedAt: null,
+        expiresAt: null, prompt, size, seconds: String(seconds), remixedFromVideoId: null, errorCode: null, errorMessage: null,
+        kind: 'create', sourceVideoId: null, engine: 'local', engineState: null, attempts: 1, leaseOwner: null, leaseUntil: null,
+        availableAt: 0, deletedAt: null, expiredAt: null,
+        params: { seed: 42, fit: 'crop', referenceKey: null, uploadKey: null, characters: [], extensionCount: 0 },
+      },
+      inputs: { referencePath: null, sourceVideoPath: null, source: null, characters: [] },
+      state: null,
+      workDir: work,
+      signal: new AbortController().signal,
+      checkpoint: async () => {},
+      progress: async () => {},
+      writeAsset: async (variant, data) => {
+        const path = join(dir, variant);
+        if (typeof data === 'string') copyFileSync(data, path);
+        else writeFileSync(path, data as Buffer);
+        assets.push(variant);
+      },
+    });
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpu0);
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, assets };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function child(size: string, seconds: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', size, String(seconds), PROMPT], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`render child exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult);
+    });
+  });
+}
+
+/** ffmpeg alone: the same number of testsrc2 frames at the same size, preset and pixel format. */
+async function baseline(size: string, frames: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'reelay-bench-base-'));
+  const started = performance.now();
+  try {
+    await run(tools().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${FPS}`, '-frames:v', String(frames), ...H264_ARGS, join(dir, 'b.mp4')]);
+    return performance.now() - started;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runLocalEngineBench(): Promise<void> {
+  console.log(`local engine: "${PROMPT}" at ${FPS} fps (targets: ratio <= 1.5x, 1280x720 faster than real time, peak RSS <= 300 MB)`);
+  for (const c of CASES) {
+    const frames = c.seconds * FPS;
+    // Baseline on both sides of the render, so drifting machine load hits both equally.
+    const b1 = await baseline(c.size, frames);
+    const r = await child(c.size, c.seconds);
+    const b2 = await baseline(c.size, frames);
+    const base = (b1 + b2) / 2;
+    const ratio = r.wallMs / base;
+    const rt = (c.seconds * 1000) / r.wallMs;
+    console.log(
+      `  ${c.size} ${c.seconds}s (${frames} frames): render ${(r.wallMs / 1000).toFixed(2)} s (node cpu ${(r.cpuMs / 1000).toFixed(2)} s) | ` +
+        `testsrc2 encode ${(base / 1000).toFixed(2)} s | ratio ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'ok' : 'OVER'} | ` +
+        `real-time ${rt.toFixed(2)}x | peak RSS ${r.maxRssMb.toFixed(0)} MB ${r.maxRssMb <= 300 ? 'ok' : 'OVER'} | assets ${r.assets.join(',')}`,
+    );
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf('--child');
+  if (at >= 0) {
+    const [size, seconds, prompt] = process.argv.slice(at + 1);
+    console.log(JSON.stringify(await renderInChild(size, Number(seconds), prompt)));
+  } else {
+    await runLocalEngineBench();
+  }
+}

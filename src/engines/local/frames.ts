@@ -1,0 +1,80 @@
+// Where painted frames go: straight to the H.264 encoder, one frame in memory at a time. On the
+// way it keeps the thumbnail frame and shrinks spritesheet tiles, so the runner need not decode
+// the finished video again.
+import { createCanvas, type Canvas } from '@napi-rs/canvas';
+import sharp from 'sharp';
+import { FrameEncoder } from '../../media/index.js';
+
+/** The runner's spritesheet shape: a 5x5 grid of tiles 160 px wide. */
+const COLS = 5;
+const ROWS = 5;
+const TILE_W = 160;
+
+export interface SinkOptions {
+  out: string;
+  width: number;
+  height: number;
+  fps: number;
+  frames: number;
+  signal: AbortSignal;
+  /** Extra ffmpeg output arguments (metadata). */
+  outputArgs?: string[];
+  /** Keep a thumbnail and spritesheet (false when the frames are only part of the final video). */
+  previews: boolean;
+}
+
+export class FrameSink {
+  private readonly encoder: FrameEncoder;
+  private readonly thumbIndex: number;
+  private readonly tileH: number;
+  private readonly sheet: Canvas | null;
+  private thumb: Buffer | null = null;
+  private written = 0;
+
+  constructor(private readonly o: SinkOptions) {
+    this.encoder = new FrameEncoder(o.out, o.width, o.height, o.fps, o.signal, o.outputArgs ?? []);
+    const seconds = o.frames / o.fps;
+    this.thumbIndex = Math.min(o.frames - 1, Math.round(Math.min(seconds / 2, 1) * o.fps));
+    this.tileH = Math.max(2, Math.round((TILE_W * o.height) / o.width / 2) * 2);
+    this.sheet = o.previews ? createCanvas(COLS * TILE_W, ROWS * this.tileH) : null;
+  }
+
+  /** Tile k shows the frame at k/25 of the video, as ffmpeg's fps+tile filters would pick it. */
+  private tileFor(index: number): number {
+    for (let k = 0; k < COLS * ROWS; k++) if (Math.floor((k * this.o.frames) / (COLS * ROWS)) === index) return k;
+    return -1;
+  }
+
+  async push(canvas: Canvas): Promise<void> {
+    const i = this.written++;
+    const data = canvas.data();
+    if (this.sheet) {
+      const k = this.tileFor(i);
+      if (k >= 0) this.sheet.getContext('2d').drawImage(canvas, (k % COLS) * TILE_W, Math.floor(k / COLS) * this.tileH, TILE_W, this.tileH);
+      if (i === this.thumbIndex) this.thumb = Buffer.from(data);
+    }
+    await this.encoder.write(data);
+  }
+
+  get count(): number {
+    return this.written;
+  }
+
+  async end(): Promise<void> {
+    await this.encoder.end();
+  }
+
+  kill(): void {
+    this.encoder.kill();
+  }
+
+  async previews(): Promise<{ thumbnail: Buffer; spritesheet: Buffer } | null> {
+    if (!this.sheet || !this.thumb) return null;
+    const thumbnail = await sharp(this.thumb, { raw: { width: this.o.width, height: this.o.height, channels: 4 } })
+      .resize({ width: 640, withoutEnlargement: true })
+      .webp({ quality: 82 })
+      .toBuffer();
+    const spritesheet = await this.sheet.encode('jpeg', 80);
+    return { thumbnail, spritesheet };
+  }
+}
