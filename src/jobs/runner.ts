@@ -27,7 +27,8 @@ export class Runner {
   private readonly active = new Map<string, AbortController>();
   private readonly slots: Promise<void>[] = [];
   private stopping = false;
-  private wakeUp: (() => void) | null = null;
+  /** Idle slots, each waiting for work or its next look at the queue. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly cfg: Config,
@@ -46,9 +47,9 @@ export class Runner {
 
   /** A new job was queued: stop waiting. */
   wake(): void {
-    const w = this.wakeUp;
-    this.wakeUp = null;
-    w?.();
+    // One new job needs one slot: waking every idle slot would make each of them query the store.
+    const first = this.sleepers.values().next();
+    if (!first.done) first.value();
   }
 
   /** A video was deleted: stop its engine if it runs here. */
@@ -59,7 +60,7 @@ export class Runner {
   /** Stops claiming, lets running jobs finish up to `graceMs`, then aborts them (they resume on restart). */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
-    this.wake();
+    for (const s of [...this.sleepers]) s();
     const all = Promise.all(this.slots);
     const timer = setTimeout(() => {
       for (const ac of this.active.values()) ac.abort(new EngineError('shutdown', 'The server is shutting down.'));
@@ -70,13 +71,13 @@ export class Runner {
 
   private async idle(ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      const prev = this.wakeUp;
-      this.wakeUp = () => {
+      const done = () => {
         clearTimeout(t);
-        prev?.();
+        this.sleepers.delete(done);
         resolve();
       };
+      const t = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 
@@ -89,7 +90,9 @@ export class Runner {
         this.log.error({ err }, 'claim failed');
       }
       if (!job) {
-        await this.idle(500);
+        // All idle slots together look at the queue about twice a second (a new job wakes one at once),
+        // so thousands of slots held for upstream jobs do not turn into thousands of store queries.
+        await this.idle(500 * (this.sleepers.size + 1));
         continue;
       }
       await this.runJob(job);

@@ -24,6 +24,8 @@ export class DownloadError extends Error {
 export class UpstreamClient {
   readonly limiter: TokenBucket;
   readonly inFlight: Semaphore;
+  /** Creates on the wire at once: a burst of fresh connections must not overflow the upstream's accept queue. */
+  readonly submitting = new Semaphore(8);
   private readonly agent: http.Agent;
   private readonly base: string;
 

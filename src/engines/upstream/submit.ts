@@ -76,6 +76,7 @@ export async function buildRequest(client: UpstreamClient, job: JobContext, sour
 /** Sends the create once, on a fresh connection, and classifies the answer. */
 export async function sendCreate(client: UpstreamClient, req: Built, idempotencyKey: string): Promise<SubmitOutcome> {
   let res;
+  await client.submitting.acquire();
   try {
     res = await client.call('POST', req.path, {
       body: req.body,
@@ -91,6 +92,8 @@ export async function sendCreate(client: UpstreamClient, req: Built, idempotency
         : { kind: 'refused', message: `could not reach the upstream (${err.code}: ${err.message})` };
     }
     throw err;
+  } finally {
+    client.submitting.release();
   }
   const message = errorMessage(res.json, res.text) ?? `HTTP ${res.status}`;
   if (res.status >= 200 && res.status < 300) {

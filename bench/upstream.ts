@@ -1,0 +1,221 @@
+// Upstream bench: reelay (its own process) tracks 5,000 jobs in flight on a fast fake upstream
+// (this process). Prints reelay's CPU time per status poll, its RSS with every job in flight, and
+// the status staleness (upstream completion -> reelay `completed`) next to the poll interval.
+import http from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { run, tools } from '../src/media/index.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const JOBS = Number(process.env.BENCH_UPSTREAM_JOBS ?? 5000);
+const POLL_MS = 2000;
+const STEADY_MS = 15_000;
+const SAMPLE = 200;
+const SAMPLE_EVERY_MS = 100;
+const KEY = 'sk-reelay-bench-upstream';
+const CLK_TCK = 100;
+
+interface FakeJob {
+  prompt: string;
+  completeAt: number | null;
+  polls: number;
+  detectedAt: number | null;
+}
+
+async function assets() {
+  const dir = mkdtempSync(join(tmpdir(), 'reelay-bench-up-'));
+  const out = join(dir, 'v.mp4');
+  await run(tools().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=24', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', out]);
+  const video = readFileSync(out);
+  rmSync(dir, { recursive: true, force: true });
+  const img = sharp({ create: { width: 320, height: 180, channels: 3, background: '#406080' } });
+  return { video, thumbnail: await img.clone().webp().toBuffer(), spritesheet: await img.clone().jpeg().toBuffer() };
+}
+
+/** The fast fake upstream: everything in memory, answers in microseconds. */
+async function fakeUpstream() {
+  const files = await assets();
+  const jobs = new Map<string, FakeJob>();
+  const stats = { submits: 0, polls: 0 };
+  let seq = 0;
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const json = (status: number, body: unknown) => {
+        const text = JSON.stringify(body);
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      };
+      if (req.method === 'POST' && path === '/v1/videos') {
+        stats.submits++;
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { prompt: string };
+        const id = `video_fake${++seq}`;
+        jobs.set(id, { prompt: body.prompt, completeAt: null, polls: 0, detectedAt: null });
+        return json(200, { id, object: 'video', status: 'queued', progress: 0, created_at: Math.floor(Date.now() / 1000), prompt: body.prompt });
+      }
+      const m = /^\/v1\/videos\/([^/]+)(\/content)?$/.exec(path);
+      const job = m ? jobs.get(m[1]) : undefined;
+      if (!m || !job) return json(404, { error: { message: 'not found' } });
+      if (!m[2]) {
+        stats.polls++;
+        job.polls++;
+        const done = job.completeAt !== null && Date.now() >= job.completeAt;
+        return json(200, { id: m[1], object: 'video', status: done ? 'completed' : 'in_progress', progress: done ? 100 : 50 });
+      }
+      const variant = new URL(req.url ?? '', 'http://x').searchParams.get('variant') ?? 'video';
+      if (variant === 'video') job.detectedAt ??= Date.now();
+      const data = files[variant as keyof typeof files] ?? files.video;
+      res.writeHead(200, { 'content-length': data.length });
+      res.end(data);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, jobs, stats, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+}
+
+function startReelay(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/reelay.js'), 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`reelay did not start: ${out}`)), 60_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out = (out + d).slice(-20_000);
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res({ proc, url: m[1] });
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => (out = (out + d).slice(-20_000)));
+    proc.on('exit', (code) => rej(new Error(`reelay exited ${code}: ${out}`)));
+  });
+}
+
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime + stime
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+export async function runUpstreamBench(): Promise<void> {
+  const fake = await fakeUpstream();
+  const dataDir = mkdtempSync(join(tmpdir(), 'reelay-bench-up-data-'));
+  const { proc, url } = await startReelay({
+    REELAY_HOST: '127.0.0.1',
+    REELAY_PORT: '0',
+    REELAY_DATA_DIR: dataDir,
+    REELAY_API_KEY: KEY,
+    REELAY_LOG_LEVEL: 'error',
+    REELAY_CONCURRENCY: '1',
+    REELAY_UPSTREAMS: JSON.stringify([
+      {
+        id: 'fast', baseUrl: `${fake.url}/v1`, maxInFlight: JOBS, requestsPerSecond: 10_000, maxConnections: 64,
+        pollIntervalMs: POLL_MS, models: { 'bench-up': { upstreamModel: 'fast' } },
+      },
+    ]),
+  });
+  const pid = proc.pid!;
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 500);
+  try {
+    // 1. Queue every job through reelay's API.
+    const t0 = Date.now();
+    const ids: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < JOBS) {
+          const i = next++;
+          const r = await fetch(`${url}/v1/videos`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ prompt: `bench job ${i}`, model: 'bench-up', seconds: '4' }),
+          });
+          if (r.status !== 200) throw new Error(`create answered ${r.status}: ${await r.text()}`);
+          ids[i] = ((await r.json()) as { id: string }).id;
+        }
+      }),
+    );
+    while (fake.stats.submits < JOBS || [...fake.jobs.values()].some((j) => j.polls === 0)) {
+      if (Date.now() - t0 > 240_000) throw new Error(`only ${fake.stats.submits} of ${JOBS} submitted in 4 minutes`);
+      await sleep(250);
+    }
+    const rampSec = (Date.now() - t0) / 1000;
+
+    // 2. Steady state: every job in flight, polled on its interval.
+    const cpu0 = cpuMs(pid);
+    const polls0 = fake.stats.polls;
+    const s0 = Date.now();
+    let steadyRss = 0;
+    while (Date.now() - s0 < STEADY_MS) {
+      await sleep(500);
+      steadyRss = Math.max(steadyRss, rssMb(pid));
+    }
+    const cpu = cpuMs(pid) - cpu0;
+    const polls = fake.stats.polls - polls0;
+    const wall = Date.now() - s0;
+
+    // 3. Staleness: complete a sample upstream, one every 100 ms, and watch reelay notice.
+    const byPrompt = new Map([...fake.jobs.values()].map((j) => [j.prompt, j]));
+    const sample = Array.from({ length: SAMPLE }, (_, k) => Math.floor((k * JOBS) / SAMPLE));
+    const start = Date.now() + 200;
+    sample.forEach((i, k) => (byPrompt.get(`bench job ${i}`)!.completeAt = start + k * SAMPLE_EVERY_MS));
+    const staleness: number[] = [];
+    const detect: number[] = [];
+    const pending = new Set(sample);
+    const deadline = start + SAMPLE * SAMPLE_EVERY_MS + 60_000;
+    while (pending.size && Date.now() < deadline) {
+      const due = [...pending].filter((i) => byPrompt.get(`bench job ${i}`)!.completeAt! <= Date.now());
+      await Promise.all(
+        due.map(async (i) => {
+          const r = await fetch(`${url}/v1/videos/${ids[i]}`, { headers: { authorization: `Bearer ${KEY}` } });
+          const v = (await r.json()) as { status: string };
+          if (v.status !== 'completed' && v.status !== 'failed') return;
+          const job = byPrompt.get(`bench job ${i}`)!;
+          if (v.status === 'failed') throw new Error(`job ${ids[i]} failed: ${JSON.stringify(v)}`);
+          staleness.push(Date.now() - job.completeAt!);
+          if (job.detectedAt) detect.push(job.detectedAt - job.completeAt!);
+          pending.delete(i);
+        }),
+      );
+      await sleep(100);
+    }
+    if (pending.size) throw new Error(`${pending.size} sampled jobs never completed in reelay`);
+
+    const target = POLL_MS + 1000;
+    const p99 = pct(staleness, 99);
+    const line = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(34)} ${value.padStart(12)}  ${note}`);
+    console.log(`upstream engine: ${JOBS} jobs in flight on one fake upstream (ramp-up ${rampSec.toFixed(1)} s)`);
+    line('configured poll interval', `${POLL_MS} ms`);
+    line('status polls per second', (polls / (wall / 1000)).toFixed(0), `(ideal ${(JOBS / (POLL_MS / 1000)).toFixed(0)}: one per job per interval)`);
+    line('reelay CPU time per poll', `${((cpu * 1000) / Math.max(1, polls)).toFixed(0)} µs`, `(${((cpu / wall) * 100).toFixed(0)}% of one core while tracking ${JOBS})`);
+    line('staleness p50', `${pct(staleness, 50)} ms`, `(upstream completed -> reelay completed, ${SAMPLE} jobs)`);
+    line('staleness p99', `${p99} ms`, `target <= ${target} ms (poll interval + 1 s): ${p99 <= target ? 'met' : 'MISSED'}`);
+    line('detection p99', `${pct(detect, 99)} ms`, '(upstream completed -> reelay asks for the content)');
+    line(`reelay RSS with ${JOBS} in flight`, `${steadyRss.toFixed(0)} MB`, `target <= 250 MB: ${steadyRss <= 250 ? 'met' : 'MISSED'} (peak over the run ${peakRss.toFixed(0)} MB)`);
+  } finally {
+    clearInterval(rssTimer);
+    proc.kill('SIGKILL');
+    await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runUpstreamBench();
