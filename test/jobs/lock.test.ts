@@ -56,7 +56,12 @@ test('a start that cannot bind its port says so in one line, frees the data dir 
   // The next start on a free port creates and prints the key.
   const ok = await startChildServer({ REELAY_DATA_DIR: fresh, REELAY_API_KEY: '' });
   children.push(ok);
-  const key = /\n\s+(sk-reelay-\S+)\n/.exec(ok.output())?.[1];
+  // The key is printed just after the listening line: wait for it.
+  let key: string | undefined;
+  for (let i = 0; i < 100 && !key; i++) {
+    key = /\n\s+(sk-reelay-\S+)\n/.exec(ok.output())?.[1];
+    if (!key) await new Promise((r) => setTimeout(r, 100));
+  }
   assert.ok(key, ok.output());
   assert.equal((await fetch(`${ok.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status, 200);
   assert.equal(await ok.kill('SIGTERM'), 0);
