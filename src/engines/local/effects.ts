@@ -48,7 +48,7 @@ export class Effects {
       ctx.beginPath();
       for (let i = 0; i < 380; i++) {
         const s = p[i * 3 + 2];
-        const r = m * (0.002 + s * 0.005);
+        const r = Math.max(1.3, m * (0.003 + s * 0.006));
         const y = ((p[i * 3 + 1] + t * (0.05 + s * 0.1)) % 1.05) * H - r;
         const x = ((((p[i * 3] + Math.sin(t * 0.8 + i) * 0.01 + t * 0.01) % 1) + 1) % 1) * W;
         ctx.moveTo(x + r, y);

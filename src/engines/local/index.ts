@@ -6,7 +6,7 @@
 import { createCanvas, loadImage, ImageData, type Canvas, type Image } from '@napi-rs/canvas';
 import { join } from 'node:path';
 import { EngineError, type Engine, type JobContext } from '../engine.js';
-import { decodeFrames, lastFramePng, probe, run, tools } from '../../media/index.js';
+import { decodeFrames, probe, run, tools } from '../../media/index.js';
 import type { ModelCatalog } from '../../videos/models.js';
 import { parseWords, resolveScene, type Scene } from './scene.js';
 import { makeLayout } from './layout.js';
@@ -40,6 +40,12 @@ export async function readSceneMeta(path: string, signal?: AbortSignal): Promise
   } catch {
     return null;
   }
+}
+
+/** The very last frame as a PNG file (image2 with -update keeps overwriting it, so the last one stays). */
+async function lastFrame(video: string, png: string, signal: AbortSignal): Promise<string> {
+  await run(tools().ffmpeg, ['-v', 'error', '-y', '-sseof', '-1', '-i', video, '-update', '1', '-f', 'image2', '-vcodec', 'png', png], signal);
+  return png;
 }
 
 const metaArgs = (meta: SceneMeta) => ['-metadata', `comment=${META_PREFIX}${JSON.stringify(meta)}`];
@@ -205,7 +211,7 @@ export class LocalEngine implements Engine {
       await this.render(job, scene, meta.seed, width, height, addFrames, headFrames / fps, null, characters, segment, false, progress, old);
     } else {
       scene = resolveScene(words, meta?.scene);
-      const last = await loadImage(await lastFramePng(head, job.signal));
+      const last = await loadImage(await lastFrame(head, join(job.workDir, 'last.png'), job.signal));
       await this.render(job, scene, seed, width, height, addFrames, 0, last, characters, segment, false, progress);
     }
     const list = join(job.workDir, 'concat.txt');

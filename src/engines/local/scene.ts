@@ -67,7 +67,7 @@ const TIMES: [TimeOfDay, RegExp][] = [
 
 const WEATHERS: [Weather, RegExp][] = [
   ['storm', /\b(storm|stormy|thunder|thunderstorm|lightning|tempest|hurricane)\b/],
-  ['snow', /\b(snow|snowing|snowy|snowfall|blizzard|snowflakes?|snowstorm)\b/],
+  ['snow', /\b(snow(?![- ]capped)|snowing|snowy|snowfall|blizzard|snowflakes?|snowstorm)\b/],
   ['rain', /\b(rain|raining|rainy|drizzle|downpour|showers?)\b/],
   ['fog', /\b(fog|foggy|mist|misty|haze|hazy|smoke|smoky)\b/],
   ['wind', /\b(wind|windy|breeze|breezy|gusts?|gale|blustery)\b/],
@@ -152,6 +152,8 @@ function qualifiers(text: string, index: number, matched: string, kind: string):
     else if (/^\d+$/.test(w)) count = Number(w);
     for (const part of w.split('-')) if (COLORS[part]) color = COLORS[part];
   }
+  // "a flock" is one flock of many birds.
+  if (/flock|swarm|herd|school/.test(matched) && count <= 1) count = 0;
   if (!count) count = /s\b|\bflock|\bpeople|\bchildren|\bgeese|\bfish/.test(matched) && !/ss$/.test(matched) ? (PLURAL_DEFAULT[kind] ?? 3) : 1;
   return { count: Math.max(1, Math.min(count, 24)), color };
 }
