@@ -23,7 +23,7 @@ test('a job whose input disappears is retried, then fails with internal_error wi
   const png = await sharp({ create: { width: 320, height: 180, channels: 3, background: '#aa3322' } }).png().toBuffer();
   // The slow directive holds the first attempt in progress while the input is removed.
   const v = await t.client.videos.create({
-    prompt: 'a red barn in a wheat field [reelay:slow=1]',
+    prompt: 'a red barn in a wheat field [reelay:slow=3]',
     seconds: '4',
     input_reference: await toFile(png, 'ref.png', { type: 'image/png' }),
   });
@@ -57,7 +57,7 @@ test('once started, a retried job never shows queued again', async () => {
   const log = new ProgressLog();
   const png = await sharp({ create: { width: 320, height: 180, channels: 3, background: '#2233aa' } }).png().toBuffer();
   const v = await t.client.videos.create({
-    prompt: 'a quiet harbour [reelay:slow=1]',
+    prompt: 'a quiet harbour [reelay:slow=3]',
     seconds: '4',
     input_reference: await toFile(png, 'ref.png', { type: 'image/png' }),
   });

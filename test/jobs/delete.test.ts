@@ -103,9 +103,10 @@ test('deleting a running slow job with a reference image removes its input', asy
   await assertGone(v.id);
   assert.equal(existsSync(inputDir(v.id)), false);
   await eventually('the scratch dir goes', () => scratch(v.id).length === 0);
-  // The runner is free: a new video starts and finishes well before the 30 s sleep would end.
+  // The only runner slot is free: a new video starts long before the 30 s sleep would have ended.
   const next = await a.create({ prompt: 'a yellow kite', seconds: '4' });
-  const done = await pollUntilTerminal(a, [next.id], log, 25_000);
+  await pollUntil(a, next.id, log, (x) => x.status === 'in_progress', 20_000);
+  const done = await pollUntilTerminal(a, [next.id], log);
   assert.equal(done.get(next.id)!.status, 'completed');
 });
 

@@ -41,7 +41,8 @@ test('SIGTERM while a job renders: not ready, the job finishes, exit 0; a restar
   const dir = tempDir('reelay-term-');
   dirs.push(dir);
   const log = new ProgressLog();
-  const server = await start(dir);
+  // A grace far longer than the render, so a loaded machine still finishes it while draining.
+  const server = await start(dir, { REELAY_SHUTDOWN_GRACE_MS: '300000' });
   const a = api(server.url, KEY);
   const running = await a.create({ prompt: 'a sailboat crossing a bay at noon', seconds: '8' });
   const queued = await a.create({ prompt: 'a city park in autumn', seconds: '4' });
