@@ -51,10 +51,11 @@ export class Light {
   private readonly amount: number;
   readonly horizon: RGB;
 
-  constructor(scene: Scene) {
+  /** `floor`: the least light a surface gets (subjects stay readable at night). */
+  constructor(scene: Scene, floor = 0) {
     const l = LIGHT[scene.time];
     const storm = scene.weather === 'storm' ? 0.6 : scene.weather === 'rain' || scene.weather === 'fog' ? 0.85 : 1;
-    this.level = l.level * storm;
+    this.level = Math.max(floor, l.level * storm);
     this.tint = l.tint;
     this.amount = l.amount;
     this.horizon = rgb(SKY[scene.time][2]);

@@ -42,7 +42,7 @@ export class Painter {
   ) {
     this.backdrop = new Backdrop(ctx, scene, layout, W, H);
     this.effects = new Effects(scene, layout, W, H);
-    this.light = new Light(scene);
+    this.light = new Light(scene, 0.5);
     // Far things first; within the ground band, farther (smaller) walkers first.
     const order = (a: Actor) => (KINDS[a.kind].zone === 'fixed' ? 0 : KINDS[a.kind].zone === 'ground' ? 1 + a.depth : 3);
     this.actors = layout.actors.filter((a) => !['celestial', 'backdrop'].includes(KINDS[a.kind].zone)).sort((a, b) => order(a) - order(b));

@@ -153,7 +153,7 @@ function qualifiers(text: string, index: number, matched: string, kind: string):
     for (const part of w.split('-')) if (COLORS[part]) color = COLORS[part];
   }
   // "a flock" is one flock of many birds.
-  if (/flock|swarm|herd|school/.test(matched) && count <= 1) count = 0;
+  if ((/flock|swarm|herd|school/.test(matched) || kind === 'leaves') && count <= 1) count = 0;
   if (!count) count = /s\b|\bflock|\bpeople|\bchildren|\bgeese|\bfish/.test(matched) && !/ss$/.test(matched) ? (PLURAL_DEFAULT[kind] ?? 3) : 1;
   return { count: Math.max(1, Math.min(count, 24)), color };
 }

@@ -279,21 +279,27 @@ export const KINDS: Record<string, KindDef> = {
   butterfly: {
     zone: 'air', size: 0.06, speed: 0.05, color: null,
     draw(ctx, a, t, p) {
+      // Seen from above: wings beat by narrowing sideways.
       ctx.translate(0, Math.sin(t * 3 + a.phase) * 0.6);
-      const open = 0.25 + 0.75 * Math.abs(Math.sin(t * 11 + a.phase));
+      ctx.rotate(Math.PI / 2 + Math.sin(t * 1.7 + a.phase) * 0.3);
+      const open = 0.2 + 0.8 * Math.abs(Math.sin(t * 11 + a.phase));
       ctx.save();
-      ctx.scale(1, open);
-      ctx.fillStyle = p.lit(p.color);
+      ctx.scale(open, 1);
       for (const s of [-1, 1]) {
+        ctx.fillStyle = p.lit(p.color);
         ctx.beginPath();
-        ctx.ellipse(0.05, s * 0.45, 0.55, 0.4, s * 0.5, 0, TAU);
+        ctx.ellipse(s * 0.5, -0.25, 0.5, 0.42, s * 0.4, 0, TAU);
         ctx.fill();
+        ctx.fillStyle = p.lit(p.color, 0.3);
         ctx.beginPath();
-        ctx.ellipse(-0.3, s * 0.35, 0.3, 0.28, -s * 0.3, 0, TAU);
+        ctx.ellipse(s * 0.38, 0.3, 0.32, 0.3, -s * 0.4, 0, TAU);
         ctx.fill();
+        circle(ctx, s * 0.55, -0.3, 0.1, p.lit('#fafafa'));
       }
       ctx.restore();
-      line(ctx, [-0.45, 0, 0.45, 0], p.lit('#212121'), 0.1);
+      line(ctx, [0, -0.5, 0, 0.55], p.lit('#212121'), 0.12);
+      line(ctx, [0, -0.5, -0.2, -0.85], p.lit('#212121'), 0.04);
+      line(ctx, [0, -0.5, 0.2, -0.85], p.lit('#212121'), 0.04);
     },
   },
   kite: {
