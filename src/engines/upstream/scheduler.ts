@@ -34,7 +34,10 @@ const MAX_WAIT = 60_000;
 /** Consecutive 404s on a job before reelay believes the upstream lost it. */
 const LOST_AFTER = 3;
 
-const jitter = (ms: number) => ms * (0.9 + Math.random() * 0.2);
+// Jitter spreads polls that were due together. It shortens reelay's own interval (so a finished job
+// is seen within one interval) and lengthens an upstream's hint (which says "not before").
+const jitterDown = (ms: number) => ms * (0.85 + Math.random() * 0.15);
+const jitterUp = (ms: number) => ms * (1 + Math.random() * 0.1);
 const clamp = (ms: number) => Math.min(MAX_WAIT, Math.max(MIN_WAIT, ms));
 
 export class PollScheduler {
@@ -77,16 +80,17 @@ export class PollScheduler {
     fn();
   }
 
-  private reschedule(e: Entry, waitMs: number) {
+  private reschedule(e: Entry, waitMs: number, hinted = false) {
     if (e.done) return;
-    e.due = Math.min(Date.now() + jitter(clamp(waitMs)), Math.max(e.deadline, Date.now()));
+    const wait = hinted ? jitterUp(clamp(waitMs)) : jitterDown(clamp(waitMs));
+    e.due = Math.min(Date.now() + wait, Math.max(e.deadline, Date.now()));
     this.push(e);
   }
 
   private backoff(e: Entry, hinted: number | null) {
     e.errors++;
     const base = e.client.cfg.pollIntervalMs * 2 ** Math.min(e.errors, 6);
-    this.reschedule(e, Math.max(hinted ?? 0, Math.min(MAX_WAIT, base)));
+    this.reschedule(e, Math.max(hinted ?? 0, Math.min(MAX_WAIT, base)), hinted !== null);
   }
 
   private async poll(e: Entry): Promise<void> {
@@ -115,7 +119,8 @@ export class PollScheduler {
       }
       const p = parseProgress(job.progress);
       if (p !== null) e.onProgress(p);
-      return this.afterPoll(e, () => this.reschedule(e, waitHint(res.headers) ?? e.client.cfg.pollIntervalMs));
+      const hint = waitHint(res.headers);
+      return this.afterPoll(e, () => this.reschedule(e, hint ?? e.client.cfg.pollIntervalMs, hint !== null));
     }
     if (res.status === 404 || res.status === 410) {
       if (++e.missing >= LOST_AFTER) {
