@@ -93,3 +93,35 @@ test('past the shutdown grace a job is interrupted, not failed, and resumes on r
   log.assertMonotonic();
   assert.equal(await again.kill('SIGTERM'), 0);
 });
+
+test('SIGINT drains like SIGTERM; a second signal forces exit 1, and the job still completes after a restart', async () => {
+  const dir = tempDir('reelay-term-');
+  dirs.push(dir);
+  const log = new ProgressLog();
+  const env = { REELAY_SHUTDOWN_GRACE_MS: '300000' };
+  const server = await start(dir, env);
+  const a = api(server.url, KEY);
+  const v = await a.create({ prompt: 'a waterfall in a jungle [reelay:slow=10]', seconds: '4' });
+  await pollUntil(a, v.id, log, (x) => x.status === 'in_progress');
+
+  const exited = new Promise<number | null>((r) => server.proc.once('exit', (code) => r(code)));
+  server.proc.kill('SIGINT');
+  // Draining: the job holds the process; readiness says so.
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${server.url}/readyz`);
+    await res.arrayBuffer();
+    if (res.status === 503) break;
+    await sleep(50);
+  }
+  assert.match(server.output(), /SIGINT: finishing running jobs/);
+  assert.equal(server.proc.exitCode, null, 'still draining');
+  server.proc.kill('SIGTERM');
+  assert.equal(await exited, 1);
+
+  const again = await start(dir, env);
+  const b = api(again.url, KEY);
+  const done = await pollUntilTerminal(b, [v.id], log);
+  assert.equal(done.get(v.id)!.status, 'completed', JSON.stringify(done.get(v.id)));
+  log.assertMonotonic();
+  assert.equal(await again.kill('SIGTERM'), 0);
+});
