@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startTestServer, waitForVideo, type TestServer } from '../../helpers/server.js';
 import { FakeUpstream } from './fake-upstream.js';
+import sharp from 'sharp';
+import { toFile } from 'openai';
 
 let fake: FakeUpstream;
 let t: TestServer;
@@ -305,4 +307,29 @@ test('the models list shows the upstream models and their capabilities', async (
   assert.equal(m.capabilities.remix, false);
   const full = (await t.client.models.retrieve('fake-1')) as unknown as { capabilities: { remix: boolean } };
   assert.equal(full.capabilities.remix, true);
+});
+
+test('an input_reference goes upstream as a multipart PNG file; characters are refused before queueing', async () => {
+  const png = await sharp({ create: { width: 640, height: 360, channels: 3, background: '#cc3366' } }).png().toBuffer();
+  const v = await t.client.videos.create({
+    prompt: 'the camera pulls back', model: 'fake-1' as never, seconds: '4', size: '1280x720',
+    input_reference: await toFile(png, 'ref.png', { type: 'image/png' }),
+  });
+  const done = await waitForVideo(t.client, v.id);
+  assert.equal(done.status, 'completed', JSON.stringify(done.error));
+  const s = fake.submits[0];
+  assert.match(s.contentType, /^multipart\/form-data/);
+  assert.match(s.body, /name="input_reference"; filename="reference.png"\r\nContent-Type: image\/png\r\n\r\n\x89PNG/);
+  assert.equal(s.fields.model, 'wan-test');
+
+  const res = await fetch(`${t.base}/videos`, {
+    method: 'POST',
+    headers: { ...t.auth(), 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'Ana waves', model: 'fake-1', characters: [{ id: 'char_0123456789abcdef0123456789abcdef' }] }),
+  });
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: { param: string; message: string } };
+  assert.equal(body.error.param, 'characters');
+  assert.match(body.error.message, /does not accept characters/);
+  assert.equal(fake.submits.length, 1);
 });
