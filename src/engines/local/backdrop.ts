@@ -1,5 +1,5 @@
 // The backdrop of each setting: sky, stars, sun or moon, clouds and the land in parallax layers.
-import type { SKRSContext2D, CanvasGradient } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D, type CanvasGradient } from '@napi-rs/canvas';
 import type { Layout, Ridge } from './layout.js';
 import type { Scene } from './scene.js';
 import { cameraAt, type View } from './camera.js';
@@ -59,6 +59,8 @@ export function groundLine(setting: Scene['setting']): number {
   return { mountains: 0.9, forest: 0.92, sea: 0.93, beach: 0.86, desert: 0.88, city: 0.93, space: 0.8, snowfield: 0.88, meadow: 0.89, room: 0.93, abstract: 0.86 }[setting];
 }
 export const WATERLINE = 0.6;
+/** Land and skyline layers repeat every PERIOD screen widths. */
+const PERIOD = 1.5;
 
 function ridgeHeight(r: Ridge, u: number, peaky: boolean): number {
   let s = 0;
@@ -77,9 +79,12 @@ export class Backdrop {
   private readonly W: number;
   private readonly H: number;
   private readonly night: boolean;
+  private skyCache: Canvas | null = null;
+  private soft: Canvas | null = null;
+  private readonly layers = new Map<number, { canvas: Canvas; x0: number; y0: number }>();
 
   constructor(
-    private readonly ctx: SKRSContext2D,
+    private ctx: SKRSContext2D,
     private readonly scene: Scene,
     private readonly layout: Layout,
     W: number,
@@ -111,12 +116,12 @@ export class Backdrop {
   paint(t: number, tc: number): void {
     const { ctx, scene, W, H } = this;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = this.sky;
-    ctx.fillRect(0, 0, W, H);
+    // What never moves (sky, sun or moon, open water) is painted once and copied each frame.
+    this.skyCache ??= this.offscreen(W, H, () => this.paintStill());
+    ctx.drawImage(this.skyCache, 0, 0);
     if (scene.setting === 'abstract') this.blobs(t);
     if (this.night || scene.subjects.some((s) => s.kind === 'stars')) this.stars(t, tc);
-    if (scene.setting === 'space') this.nebula();
-    if (scene.setting !== 'room') this.celestial(t, tc);
+    if (this.timelapse && scene.setting !== 'room') this.celestial(t);
     if (scene.setting !== 'space' && scene.setting !== 'room') this.clouds(t, tc);
     switch (scene.setting) {
       case 'sea':
@@ -124,7 +129,8 @@ export class Backdrop {
         this.sea(t, tc);
         break;
       case 'city':
-        this.city(tc);
+        for (const layer of [0, 1]) this.cachedLayer(layer, layer ? 0.55 : 0.25, tc);
+        this.street(tc);
         break;
       case 'room':
         this.room(t);
@@ -133,8 +139,74 @@ export class Backdrop {
       case 'abstract':
         break;
       default:
-        this.lands(tc);
+        (LANDS[scene.setting] ?? LANDS.meadow!).forEach((land, i) => this.cachedLayer(i, land.depth, tc));
     }
+  }
+
+  private get timelapse() {
+    return this.scene.speed > 2;
+  }
+
+  private paintStill() {
+    const { ctx, scene, W, H } = this;
+    ctx.fillStyle = this.sky;
+    ctx.fillRect(0, 0, W, H);
+    if (scene.setting === 'space') this.nebula();
+    if (!this.timelapse && scene.setting !== 'room') this.celestial(0);
+    if (scene.setting === 'sea' || scene.setting === 'beach') {
+      const horizon = H * 0.58;
+      const water = ctx.createLinearGradient(0, horizon, 0, H);
+      water.addColorStop(0, this.light.lit('#4f8fb5', 0.35));
+      water.addColorStop(1, this.light.lit(scene.weather === 'storm' ? '#1f2d3a' : '#0f4c75'));
+      ctx.fillStyle = water;
+      ctx.fillRect(0, horizon, W, H - horizon);
+    }
+  }
+
+  /** Runs `draw` against a fresh canvas instead of the frame. */
+  private offscreen(w: number, h: number, draw: () => void): Canvas {
+    const canvas = createCanvas(Math.ceil(w), Math.ceil(h));
+    const frame = this.ctx;
+    this.ctx = canvas.getContext('2d');
+    try {
+      draw();
+    } finally {
+      this.ctx = frame;
+    }
+    return canvas;
+  }
+
+  /**
+   * A land or building layer, painted once in world coordinates and then placed by the camera.
+   * Layers repeat every PERIOD, so a pan of any length reuses the same picture.
+   */
+  private cachedLayer(i: number, depth: number, tc: number) {
+    const { W, H } = this;
+    let c = this.layers.get(i);
+    if (!c) {
+      const pan = this.scene.camera === 'pan_left' || this.scene.camera === 'pan_right';
+      const x0 = -0.25 * W;
+      const width = pan ? PERIOD * W + W + 8 : 1.5 * W;
+      const y0 = Math.max(0, Math.floor(this.layerTop(i) * H) - 2);
+      const canvas = this.offscreen(width, H - y0, () => {
+        this.ctx.setTransform(1, 0, 0, 1, -x0, -y0);
+        if (this.scene.setting === 'city') this.buildings(i, x0, x0 + width);
+        else this.land(i, x0, x0 + width);
+      });
+      c = { canvas, x0, y0 };
+      this.layers.set(i, c);
+    }
+    const v = this.view(depth, tc);
+    const [lo] = this.span(v);
+    const n = this.scene.camera === 'pan_left' || this.scene.camera === 'pan_right' ? Math.floor((lo - c.x0) / (PERIOD * W)) : 0;
+    this.ctx.drawImage(c.canvas, c.x0 + n * PERIOD * W, c.y0);
+  }
+
+  /** The highest point a layer can reach, as a fraction of H. */
+  private layerTop(i: number): number {
+    if (this.scene.setting === 'city') return 0.93 - (i ? 0.48 : 0.65) - 0.05;
+    const land = (LANDS[this.scene.setting] ?? LANDS.meadow!)[i];
+    return land.base - land.amp - (land.pines ? land.pines * 1.4 : 0);
   }
 
   private view(depth: number, tc: number) {
@@ -148,7 +220,24 @@ export class Backdrop {
     return [-cx / v.z + cx - v.dx - 2, (this.W - cx) / v.z + cx - v.dx + 2];
   }
 
+  /** Soft shapes need no detail: painted at an eighth of the size, then scaled up. */
   private blobs(t: number) {
+    const k = 8;
+    this.soft ??= createCanvas(Math.ceil(this.W / k), Math.ceil(this.H / k));
+    const frame = this.ctx;
+    this.ctx = this.soft.getContext('2d');
+    this.ctx.setTransform(1 / k, 0, 0, 1 / k, 0, 0);
+    this.ctx.clearRect(0, 0, this.W, this.H);
+    try {
+      this.paintBlobs(t);
+    } finally {
+      this.ctx = frame;
+    }
+    frame.setTransform(1, 0, 0, 1, 0, 0);
+    frame.drawImage(this.soft, 0, 0, this.W, this.H);
+  }
+
+  private paintBlobs(t: number) {
     const { ctx, W, H, scene } = this;
     const light = { dawn: 62, day: 66, sunset: 58, dusk: 42, night: 30 }[scene.time];
     for (const [bx, by, br, dh] of this.layout.blobs) {
@@ -168,11 +257,19 @@ export class Backdrop {
     const v = cameraAt(this.scene.camera, tc, W, 0.02);
     const s = this.layout.stars;
     const size = Math.max(1.5, Math.min(W, H) / 400);
-    for (let i = 0; i < s.length; i += 3) {
-      const tw = 0.55 + 0.45 * Math.sin(t * 2.5 + i);
-      ctx.fillStyle = `rgba(255,250,235,${(s[i + 2] * tw).toFixed(2)})`;
-      const x = ((((s[i] * W + v.dx) % W) + W) % W);
-      ctx.fillRect(x, s[i + 1] * H, s[i + 2] > 0.85 ? size * 1.6 : size, s[i + 2] > 0.85 ? size * 1.6 : size);
+    // Four brightness steps, one path each: twinkling without a colour per star.
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    for (let step = 0; step < 4; step++) {
+      ctx.fillStyle = `rgba(255,250,235,${(0.25 + step * 0.25).toFixed(2)})`;
+      ctx.beginPath();
+      for (let i = 0; i < s.length; i += 3) {
+        const b = s[i + 2] * (0.55 + 0.45 * Math.sin(t * 2.5 + i));
+        if (Math.min(3, Math.floor(b * 4)) !== step) continue;
+        const x = (((s[i] * W + v.dx * 0.1) % W) + W) % W;
+        const d = s[i + 2] > 0.85 ? size * 1.6 : size;
+        ctx.rect(x, s[i + 1] * H, d, d);
+      }
+      ctx.fill();
     }
     if (this.scene.subjects.some((x) => x.kind === 'stars')) {
       // A shooting star every few seconds.
@@ -208,11 +305,12 @@ export class Backdrop {
     }
   }
 
-  private celestial(t: number, tc: number) {
+  /** Sun, moon and planets: far enough that the camera does not move them. */
+  private celestial(t: number) {
     const { ctx, scene, W, H } = this;
     const kinds = new Set(scene.subjects.map((s) => s.kind));
     const m = Math.min(W, H);
-    this.view(0.05, tc);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
     if (scene.setting === 'space' || kinds.has('planet')) {
       const planet = scene.subjects.find((s) => s.kind === 'planet');
       const c = rgb(planet?.color ?? css(hslToRgb((scene.hue + 200) % 360, 0.55, 0.55)));
@@ -312,61 +410,58 @@ export class Backdrop {
     }
   }
 
-  private lands(tc: number) {
+  /** One land layer between world x `lo` and `hi`, in the current transform. */
+  private land(i: number, lo: number, hi: number) {
     const { ctx, scene, W, H } = this;
-    const lands = LANDS[scene.setting] ?? LANDS.meadow!;
-    lands.forEach((land, i) => {
-      const v = this.view(land.depth, tc);
-      const [lo, hi] = this.span(v);
-      const ridge = this.layout.ridges[i];
-      const step = W / 64;
-      const x0 = Math.floor(lo / step) * step;
-      const y = (x: number) => H * (land.base - land.amp * ridgeHeight(ridge, x / W / 1.5, land.peaky));
-      ctx.fillStyle = this.light.lit(land.color, land.haze);
+    const land = (LANDS[scene.setting] ?? LANDS.meadow!)[i];
+    const ridge = this.layout.ridges[i];
+    const step = W / 64;
+    const x0 = Math.floor(lo / step) * step;
+    const y = (x: number) => H * (land.base - land.amp * ridgeHeight(ridge, x / W / PERIOD, land.peaky));
+    ctx.fillStyle = this.light.lit(land.color, land.haze);
+    ctx.beginPath();
+    ctx.moveTo(x0, H * 1.6);
+    for (let x = x0; x <= hi + step; x += step) ctx.lineTo(x, y(x));
+    ctx.lineTo(hi + step, H * 1.6);
+    ctx.closePath();
+    ctx.fill();
+    if (land.snow) {
+      // Snow caps: between the ridge and a ragged line below the highest peaks.
+      const cap = H * (land.base - land.amp * 0.62);
+      ctx.fillStyle = this.light.lit('#f4f7fb', land.haze * 0.6);
       ctx.beginPath();
-      ctx.moveTo(x0, H * 1.6);
-      for (let x = x0; x <= hi + step; x += step) ctx.lineTo(x, y(x));
-      ctx.lineTo(hi + step, H * 1.6);
+      const pts: number[] = [];
+      for (let x = x0; x <= hi + step; x += step) pts.push(x, y(x));
+      ctx.moveTo(pts[0], pts[1]);
+      for (let k = 2; k < pts.length; k += 2) ctx.lineTo(pts[k], pts[k + 1]);
+      for (let k = pts.length - 2; k >= 0; k -= 2) ctx.lineTo(pts[k], Math.max(pts[k + 1], cap + Math.sin((pts[k] / (W * PERIOD)) * TAU * 23) * H * 0.015));
       ctx.closePath();
       ctx.fill();
-      if (land.snow) {
-        // Snow caps: between the ridge and a ragged line below the highest peaks.
-        const cap = H * (land.base - land.amp * 0.62);
-        ctx.fillStyle = this.light.lit('#f4f7fb', land.haze * 0.6);
-        ctx.beginPath();
-        const pts: number[] = [];
-        for (let x = x0; x <= hi + step; x += step) pts.push(x, y(x));
-        ctx.moveTo(pts[0], pts[1]);
-        for (let k = 2; k < pts.length; k += 2) ctx.lineTo(pts[k], pts[k + 1]);
-        for (let k = pts.length - 2; k >= 0; k -= 2) ctx.lineTo(pts[k], Math.max(pts[k + 1], cap + Math.sin(pts[k] * 0.05) * H * 0.015));
-        ctx.closePath();
-        ctx.fill();
-      }
-      if (land.pines) {
-        ctx.fillStyle = this.light.lit(land.color, land.haze, 1);
-        const dark = this.light.lit(scene.setting === 'forest' ? '#163d22' : '#2f5d3a', land.haze);
-        ctx.fillStyle = dark;
-        ctx.beginPath();
-        const period = W * 1.5;
-        for (const [tx, layer, ts] of this.layout.trees) {
-          if (layer !== i && !(scene.setting === 'forest')) continue;
-          const h = H * land.pines * ts;
-          for (let base = Math.floor(lo / period) * period; base < hi; base += period) {
-            const x = base + tx * period + (layer * period) / 7;
-            if (x < lo - h || x > hi + h) continue;
-            const gy = y(x) + h * 0.15;
-            ctx.moveTo(x, gy - h);
-            ctx.lineTo(x - h * 0.28, gy);
-            ctx.lineTo(x + h * 0.28, gy);
-            ctx.closePath();
-          }
+    }
+    const period = W * PERIOD;
+    if (land.pines) {
+      ctx.fillStyle = this.light.lit(scene.setting === 'forest' ? '#163d22' : '#2f5d3a', land.haze);
+      ctx.beginPath();
+      for (const [tx, layer, ts] of this.layout.trees) {
+        if (layer !== i && !(scene.setting === 'forest')) continue;
+        const h = H * land.pines * ts;
+        for (let base = Math.floor(lo / period) * period; base < hi; base += period) {
+          const x = base + tx * period + (layer * period) / 7;
+          if (x < lo - h || x > hi + h) continue;
+          const gy = y(x) + h * 0.15;
+          ctx.moveTo(x, gy - h);
+          ctx.lineTo(x - h * 0.28, gy);
+          ctx.lineTo(x + h * 0.28, gy);
+          ctx.closePath();
         }
-        ctx.fill();
       }
-      if (scene.setting === 'desert' && i === 2) {
-        for (const [tx, , ts] of this.layout.trees.slice(0, 3)) this.cactus(lo + (tx * 0.8 + 0.1) * (hi - lo), H * 0.93, H * 0.12 * ts);
+      ctx.fill();
+    }
+    if (scene.setting === 'desert' && i === 2) {
+      for (let base = Math.floor(lo / period) * period; base < hi; base += period) {
+        for (const [tx, , ts] of this.layout.trees.slice(0, 3)) this.cactus(base + (tx * 0.8 + 0.1) * period, H * 0.93, H * 0.12 * ts);
       }
-    });
+    }
   }
 
   private cactus(x: number, y: number, h: number) {
@@ -399,12 +494,6 @@ export class Backdrop {
     ctx.lineTo(hi + W / 40, horizon + 1);
     ctx.fill();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    const water = ctx.createLinearGradient(0, horizon, 0, H);
-    const deep = scene.weather === 'storm' ? '#1f2d3a' : '#0f4c75';
-    water.addColorStop(0, this.light.lit('#4f8fb5', 0.35));
-    water.addColorStop(1, this.light.lit(deep));
-    ctx.fillStyle = water;
-    ctx.fillRect(0, horizon, W, H - horizon);
     // Glitter under the sun or moon, and moving wave lines.
     const sx = W * this.layout.sunX;
     ctx.fillStyle = this.night ? 'rgba(230,235,255,0.35)' : scene.time === 'day' ? 'rgba(255,255,240,0.4)' : 'rgba(255,190,110,0.55)';
@@ -464,41 +553,41 @@ export class Backdrop {
     }
   }
 
-  private city(tc: number) {
+  /** One layer of buildings between world x `lo` and `hi`, in the current transform. */
+  private buildings(layer: number, lo: number, hi: number) {
     const { ctx, W, H } = this;
     const lit = this.scene.time === 'night' || this.scene.time === 'dusk';
-    for (const layer of [0, 1]) {
-      const depth = layer ? 0.55 : 0.25;
-      const v = this.view(depth, tc);
-      const [lo, hi] = this.span(v);
-      const period = W * 1.1;
-      const body = this.light.lit(layer ? '#3b4252' : '#6b778a', layer ? 0 : 0.35);
-      const win = lit ? 'rgba(255,214,120,0.9)' : this.light.lit('#a9c6e8', layer ? 0.1 : 0.4, 0.7);
-      const wy = Math.max(4, H / 90);
-      const wx = Math.max(3, W / 300);
-      for (let base = Math.floor(lo / period) * period; base < hi; base += period) {
-        for (const [bx, bh, bw, bl] of this.layout.buildings) {
-          if (bl !== layer) continue;
-          const x = base + bx * period;
-          const w = bw * period;
-          if (x + w < lo || x > hi) continue;
-          const top = H * (0.93 - bh);
-          ctx.fillStyle = body;
-          ctx.fillRect(x, top, w, H * 0.7);
-          if (bh > 0.4 && layer === 0) ctx.fillRect(x + w * 0.45, top - H * 0.05, w * 0.06, H * 0.05);
-          ctx.fillStyle = win;
-          ctx.beginPath();
-          const cols = Math.max(1, Math.floor((w - wx) / (wx * 2.4)));
-          for (let yy = top + wy; yy < H * 0.92; yy += wy * 2) {
-            for (let c = 0; c < cols; c++) {
-              const on = ((Math.floor(bx * 997) + c * 31 + Math.floor(yy) * 17) % 7) > (lit ? 2 : 4);
-              if (on) ctx.rect(x + wx + c * wx * 2.4, yy, wx * 1.2, wy);
-            }
+    const period = W * PERIOD;
+    const body = this.light.lit(layer ? '#3b4252' : '#6b778a', layer ? 0 : 0.35);
+    const win = lit ? 'rgba(255,214,120,0.9)' : this.light.lit('#a9c6e8', layer ? 0.1 : 0.4, 0.7);
+    const wy = Math.max(4, H / 90);
+    const wx = Math.max(3, W / 300);
+    for (let base = Math.floor(lo / period) * period - period; base < hi; base += period) {
+      for (const [bx, bh, bw, bl] of this.layout.buildings) {
+        if (bl !== layer) continue;
+        const x = base + bx * period;
+        const w = bw * period * 0.75;
+        if (x + w < lo || x > hi) continue;
+        const top = H * (0.93 - bh);
+        ctx.fillStyle = body;
+        ctx.fillRect(x, top, w, H * 0.7);
+        if (bh > 0.4 && layer === 0) ctx.fillRect(x + w * 0.45, top - H * 0.05, w * 0.06, H * 0.05);
+        ctx.fillStyle = win;
+        ctx.beginPath();
+        const cols = Math.max(1, Math.floor((w - wx) / (wx * 2.4)));
+        for (let yy = top + wy; yy < H * 0.92; yy += wy * 2) {
+          for (let c = 0; c < cols; c++) {
+            const on = (Math.floor(bx * 997) + c * 31 + Math.floor(yy) * 17) % 7 > (lit ? 2 : 4);
+            if (on) ctx.rect(x + wx + c * wx * 2.4, yy, wx * 1.2, wy);
           }
-          ctx.fill();
         }
+        ctx.fill();
       }
     }
+  }
+
+  private street(tc: number) {
+    const { ctx, W, H } = this;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = this.light.lit('#2b2b30');
     ctx.fillRect(0, H * 0.925, W, H * 0.075);

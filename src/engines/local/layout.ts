@@ -75,10 +75,10 @@ export function makeLayout(scene: Scene, seed: number): Layout {
   const rb = stream(seed, 'city');
   const buildings: Layout['buildings'] = [];
   for (let layer = 0; layer < 2; layer++) {
-    for (let x = -0.05; x < 1.05; ) {
-      const w = 0.035 + rb() * 0.06;
+    for (let x = 0; x < 1; ) {
+      const w = 0.025 + rb() * 0.04;
       buildings.push([x, (layer ? 0.18 : 0.3) + rb() * (layer ? 0.3 : 0.35), w, layer]);
-      x += w + rb() * 0.015;
+      x += w * 0.75 + rb() * 0.01;
     }
   }
   const rt = stream(seed, 'trees');
