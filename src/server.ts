@@ -92,8 +92,8 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
       closing ??= (async () => {
         ready = false;
         sweeper.stop();
+        upstreams.close(); // upstream jobs let go of their slots at once and resume on the next start
         await runner.stop(graceMs);
-        upstreams.close();
         await app.close();
         await store.close();
         releaseLock();

@@ -36,6 +36,7 @@ const LOST_AFTER = 3;
 
 // Jitter spreads polls that were due together. It shortens reelay's own interval (so a finished job
 // is seen within one interval) and lengthens an upstream's hint (which says "not before").
+const shutdownError = () => new EngineError('shutdown', 'The server is shutting down.');
 const jitterDown = (ms: number) => ms * (0.85 + Math.random() * 0.15);
 const jitterUp = (ms: number) => ms * (1 + Math.random() * 0.1);
 const clamp = (ms: number) => Math.min(MAX_WAIT, Math.max(MIN_WAIT, ms));
@@ -45,6 +46,8 @@ export class PollScheduler {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = false;
+  /** Entries whose status request is on the wire (out of the heap meanwhile). */
+  private readonly polling = new Set<Entry>();
   /** Status requests sent, for metrics and the bench. */
   polls = 0;
 
@@ -56,6 +59,7 @@ export class PollScheduler {
   track(client: UpstreamClient, upstreamId: string, opts: TrackOptions): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       if (opts.signal.aborted) return reject(opts.signal.reason);
+      if (this.stopped) return reject(shutdownError());
       const e: Entry = {
         client, upstreamId, deadline: opts.deadline, errors: 0, missing: 0, done: false,
         due: Math.min(Date.now() + opts.firstDelayMs, opts.deadline),
@@ -67,10 +71,15 @@ export class PollScheduler {
     });
   }
 
+  /**
+   * The server is stopping: every tracked job lets go of its runner slot at once (nothing to finish
+   * here; the upstream keeps working) and resumes polling from its checkpoint on the next start.
+   */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    for (const e of [...this.heap.splice(0), ...this.polling]) this.settle(e, () => e.reject(shutdownError()));
   }
 
   private settle(e: Entry, fn: () => void) {
@@ -95,6 +104,15 @@ export class PollScheduler {
 
   private async poll(e: Entry): Promise<void> {
     this.polls++;
+    this.polling.add(e);
+    try {
+      await this.pollOnce(e);
+    } finally {
+      this.polling.delete(e);
+    }
+  }
+
+  private async pollOnce(e: Entry): Promise<void> {
     let res;
     try {
       res = await e.client.retrieve(e.upstreamId, e.signal);

@@ -83,3 +83,22 @@ test('SIGKILL while the create is on the wire: the restart finds the job in the 
   await child.kill('SIGTERM');
   child = null;
 });
+
+test('SIGTERM mid-poll: upstream jobs let go at once, exit 0, and resume polling after the restart', async () => {
+  const dir = tempDir();
+  dirs.push(dir);
+  fake.pollsToFinish = 1_000_000;
+  child = await startChildServer(env(dir));
+  const created = await clientFor(child).videos.create({ prompt: 'a quiet harbour', model: 'crash-1' as never, seconds: '4' });
+  await until(() => fake.polls >= 2, 'reelay polls the upstream');
+  assert.equal(await child.kill('SIGTERM'), 0);
+  assert.deepEqual(fake.deletes, [], 'a shutdown does not cancel the upstream job');
+
+  fake.pollsToFinish = 0;
+  child = await startChildServer(env(dir));
+  const done = await waitForVideo(clientFor(child), created.id, 60_000);
+  assert.equal(done.status, 'completed', JSON.stringify(done.error));
+  assert.equal(fake.submits.length, 1);
+  await child.kill('SIGTERM');
+  child = null;
+});
