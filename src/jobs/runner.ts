@@ -95,7 +95,13 @@ export class Runner {
         await this.idle(500 * (this.sleepers.size + 1));
         continue;
       }
-      await this.runJob(job);
+      try {
+        await this.runJob(job);
+      } catch (err) {
+        // Only the store failing gets here; keep the slot alive and let the job go (claims skip our own leases).
+        this.log.error({ err, video_id: job.id }, 'job bookkeeping failed');
+        await this.store.retryLater(job.id, this.owner, Date.now() + 5000).catch(() => {});
+      }
     }
   }
 
@@ -121,7 +127,7 @@ export class Runner {
           if (!mine) ac.abort(new EngineError('cancelled', 'The job is no longer ours.'));
         })
         .catch((err) => log.error({ err }, 'heartbeat failed'));
-    }, Math.max(200, Math.floor(this.cfg.jobLeaseMs / 3)));
+    }, Math.max(20, Math.floor(this.cfg.jobLeaseMs / 3)));
     const workDir = join(this.cfg.dataDir, 'tmp', `${video.id}-${video.attempts}`);
     const written = new Map<Variant, AssetRecord>();
     const started = Date.now();

@@ -81,9 +81,11 @@ export class SqliteStore implements Store {
       seqOf: p('SELECT seq FROM videos WHERE id = ? AND project_id = ?'),
       listDesc: p('SELECT * FROM videos WHERE project_id = ? AND deleted_at IS NULL AND seq < ? ORDER BY seq DESC LIMIT ?'),
       listAsc: p('SELECT * FROM videos WHERE project_id = ? AND deleted_at IS NULL AND seq > ? ORDER BY seq ASC LIMIT ?'),
+      // A lapsed lease is taken over only from another runner: one of ours is still running it here.
       claim: p(`UPDATE videos SET status = 'in_progress', lease_owner = @owner, lease_until = @until, attempts = attempts + 1
         WHERE seq = (SELECT seq FROM videos WHERE deleted_at IS NULL AND available_at <= @now
-          AND (status = 'queued' OR (status = 'in_progress' AND lease_until < @now)) ORDER BY seq LIMIT 1)
+          AND (status = 'queued' OR (status = 'in_progress' AND lease_until < @now AND (lease_owner IS NULL OR lease_owner != @owner)))
+          ORDER BY seq LIMIT 1)
         RETURNING *`),
       renew: p(`UPDATE videos SET lease_until = @until WHERE ${OWNED}`),
       progress: p(`UPDATE videos SET progress = MAX(progress, MIN(@progress, 99)) WHERE ${OWNED}`),
