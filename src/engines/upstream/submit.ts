@@ -110,28 +110,34 @@ export async function sendCreate(client: UpstreamClient, req: Built, idempotency
   return { kind: 'rejected', message };
 }
 
+/** Waits before each look at the upstream's list: a create still in the upstream's hands may appear late. */
+const LOOKS_MS = [0, 1000, 3000];
+
 /** Finds the job a lost submit created, in the upstream's newest jobs; null unless exactly one matches. */
 export async function reconcile(client: UpstreamClient, job: JobContext, startedAtMs: number): Promise<string | null> {
-  let items: unknown[] | null = null;
-  for (let i = 0; i < 2 && items === null; i++) {
-    try {
-      items = await client.listRecent();
-      if (items === null) return null;
-    } catch {
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-  if (!items) return null;
+  if (!client.cfg.listJobs) return null;
   const since = Math.floor(startedAtMs / 1000) - 120; // clocks of two machines differ
   const model = client.cfg.models[job.video.model]?.upstreamModel;
-  const matches = items.filter(
-    (it) =>
-      isObject(it) &&
-      jobId(it) !== null &&
-      it.prompt === job.video.prompt &&
-      typeof it.created_at === 'number' &&
-      it.created_at >= since &&
-      (job.video.kind !== 'create' || it.model === undefined || it.model === model),
-  );
-  return matches.length === 1 ? jobId(matches[0]) : null;
+  for (const wait of LOOKS_MS) {
+    if (wait) await new Promise((r) => setTimeout(r, wait));
+    let items: unknown[] | null;
+    try {
+      items = await client.listRecent();
+    } catch {
+      continue;
+    }
+    if (items === null) return null; // the upstream cannot list its jobs
+    const matches = items.filter(
+      (it) =>
+        isObject(it) &&
+        jobId(it) !== null &&
+        it.prompt === job.video.prompt &&
+        typeof it.created_at === 'number' &&
+        it.created_at >= since &&
+        (job.video.kind !== 'create' || it.model === undefined || it.model === model),
+    );
+    if (matches.length === 1) return jobId(matches[0]);
+    if (matches.length > 1) return null; // ambiguous: adopting the wrong one would be worse than failing
+  }
+  return null;
 }
