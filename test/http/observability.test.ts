@@ -39,10 +39,16 @@ test('metrics: request counters, jobs by status and render seconds after a rende
   const unauthorized = await fetch(`${child.url}/v1/videos`, { headers: { authorization: `Bearer ${KEY}x` } });
   assert.equal(unauthorized.status, 401);
 
-  const res = await fetch(`${child.url}/metrics`);
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
-  const text = await res.text();
+  // An attempt's render time is observed just after its final state is written: allow a moment.
+  let text = '';
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${child.url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+    text = await res.text();
+    if (text.includes('reelay_render_seconds_count{engine="local",outcome="failed"}')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const value = (series: string) => {
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line === undefined ? undefined : Number(line.slice(series.length + 1));
