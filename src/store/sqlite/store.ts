@@ -153,12 +153,29 @@ export class SqliteStore implements Store {
   async createKey(projectId: string, name: string, hash: string, hint: string): Promise<KeyRecord> {
     const id = `key_${randomBytes(8).toString('hex')}`;
     this.stmts.insertKey.run(id, projectId, name, hash, hint, Math.floor(Date.now() / 1000));
+    this.keyCache.clear();
     return toKey(this.stmts.keyById.get(id) as Row);
   }
 
+  // Every /v1 request looks its key up, so active keys are cached. The cache is dropped when this
+  // connection writes keys, and when another connection (the `reelay keys` CLI) commits anything,
+  // which SQLite reports through PRAGMA data_version: a revoked key stops working at once.
+  private readonly keyCache = new Map<string, KeyRecord>();
+  private keyCacheVersion = -1;
+
   async findKeyByHash(hash: string): Promise<KeyRecord | null> {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (version !== this.keyCacheVersion) {
+      this.keyCache.clear();
+      this.keyCacheVersion = version;
+    }
+    const cached = this.keyCache.get(hash);
+    if (cached) return cached;
     const row = this.stmts.keyByHash.get(hash) as Row | undefined;
-    return row ? toKey(row) : null;
+    if (!row) return null;
+    const rec = toKey(row);
+    if (this.keyCache.size < 10_000) this.keyCache.set(hash, rec);
+    return rec;
   }
 
   async listKeys(): Promise<KeyRecord[]> {
@@ -166,6 +183,7 @@ export class SqliteStore implements Store {
   }
 
   async revokeKey(id: string): Promise<boolean> {
+    this.keyCache.clear();
     return this.stmts.revokeKey.run(Math.floor(Date.now() / 1000), id).changes > 0;
   }
 
