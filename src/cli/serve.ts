@@ -28,14 +28,7 @@ export function serveCommand() {
         }
         throw err;
       }
-      const base = server.url.replace('0.0.0.0', '127.0.0.1');
-      process.stdout.write(`reelay listening on ${base} (data in ${cfg.dataDir})\n`);
-      if (server.firstKey) {
-        process.stdout.write(
-          `\nCreated an API key for the default project. It is shown only this once:\n\n  ${server.firstKey}\n\n` +
-            `Try it:\n  curl ${base}/v1/videos -H "Authorization: Bearer ${server.firstKey}" -F prompt="a red balloon over mountains at sunset"\n\n`,
-        );
-      }
+      // Handlers before the announcement: whoever saw 'listening' may stop us, and that must drain.
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return process.exit(1);
@@ -45,5 +38,13 @@ export function serveCommand() {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      const base = server.url.replace('0.0.0.0', '127.0.0.1');
+      process.stdout.write(`reelay listening on ${base} (data in ${cfg.dataDir})\n`);
+      if (server.firstKey) {
+        process.stdout.write(
+          `\nCreated an API key for the default project. It is shown only this once:\n\n  ${server.firstKey}\n\n` +
+            `Try it:\n  curl ${base}/v1/videos -H "Authorization: Bearer ${server.firstKey}" -F prompt="a red balloon over mountains at sunset"\n\n`,
+        );
+      }
     });
 }

@@ -1,7 +1,8 @@
 // One reelay process per data dir: the embedded store's leases assume it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -66,4 +67,20 @@ test('a start that cannot bind its port says so in one line, frees the data dir 
   assert.equal((await fetch(`${ok.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status, 200);
   assert.equal(await ok.kill('SIGTERM'), 0);
   rmrf(fresh);
+});
+
+test('a pid file left by a crash whose pid now belongs to another program does not block the start', async () => {
+  const stale = tempDir('reelay-lock-');
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    writeFileSync(join(stale, 'reelay.pid'), String(other.pid));
+    const c = await startChildServer({ REELAY_DATA_DIR: stale, REELAY_API_KEY: 'sk-reelay-lock-test-0123456789' });
+    children.push(c);
+    assert.equal(readFileSync(join(stale, 'reelay.pid'), 'utf8'), String(c.proc.pid));
+    assert.equal(other.exitCode, null, 'the other program is untouched');
+    assert.equal(await c.kill('SIGTERM'), 0);
+  } finally {
+    other.kill('SIGKILL');
+    rmrf(stale);
+  }
 });
