@@ -38,6 +38,13 @@ test('x-request-id and openai-processing-ms on success, 401, 404 and validation 
     ['unknown route, no auth', call('/nothing-here', { key: null }), 404],
     ['bad json', call('/v1/videos', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } }), 400],
     ['healthz', call('/healthz', { key: null }), 200],
+    ['readyz', call('/readyz', { key: null }), 200],
+    [
+      'body too large',
+      call('/v1/videos', { method: 'POST', body: JSON.stringify({ prompt: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } }),
+      413,
+    ],
+    ['wrong content type', call('/v1/videos', { method: 'POST', body: 'prompt=x', headers: { 'content-type': 'text/plain' } }), 415],
   ];
   const ids = new Set<string>();
   for (const [what, p, status] of cases) {
