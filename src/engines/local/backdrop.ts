@@ -11,7 +11,10 @@ const TAU = Math.PI * 2;
 export function setView(ctx: SKRSContext2D, v: View, W: number, H: number) {
   const cx = W / 2;
   const cy = H * 0.55;
-  ctx.setTransform(v.z, 0, 0, v.z, (v.dx - cx) * v.z + cx, cy - cy * v.z);
+  // Whole-pixel shifts when nothing scales: layers then move as exact copies, which the encoder
+  // finds cheaply (and which stay sharp).
+  const e = (v.dx - cx) * v.z + cx;
+  ctx.setTransform(v.z, 0, 0, v.z, v.z === 1 ? Math.round(e) : e, cy - cy * v.z);
 }
 
 /** Land layers: colour, depth, base line and height (fractions of H), ridge shape. */
