@@ -119,6 +119,7 @@ export class SqliteStore implements Store {
       projectByName: p('SELECT id FROM projects WHERE name = ?'),
       insertProject: p('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)'),
       insertKey: p('INSERT INTO api_keys (id, project_id, name, hash, hint, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      dataVersion: p('PRAGMA data_version').pluck(),
       keyByHash: p(`SELECT k.*, p.name AS project_name FROM api_keys k JOIN projects p ON p.id = k.project_id
         WHERE k.hash = ? AND k.revoked_at IS NULL`),
       keyById: p('SELECT k.*, p.name AS project_name FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = ?'),
@@ -164,7 +165,7 @@ export class SqliteStore implements Store {
   private keyCacheVersion = -1;
 
   async findKeyByHash(hash: string): Promise<KeyRecord | null> {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = this.stmts.dataVersion.get() as number;
     if (version !== this.keyCacheVersion) {
       this.keyCache.clear();
       this.keyCacheVersion = version;
