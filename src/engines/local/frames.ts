@@ -47,6 +47,7 @@ export class FrameSink {
   private thumb: Buffer | null = null;
   private written = 0;
   private inFlight: Promise<void> = Promise.resolve();
+  private readonly slots: Buffer[];
 
   constructor(private readonly o: SinkOptions) {
     this.encoder = new FrameEncoder(o.out, o.width, o.height, o.fps, o.signal, o.outputArgs ?? []);
@@ -54,6 +55,7 @@ export class FrameSink {
     this.thumbIndex = Math.min(o.frames - 1, Math.round(Math.min(seconds / 2, 1) * o.fps));
     this.tileH = Math.max(2, Math.round((TILE_W * o.height) / o.width / 2) * 2);
     this.sheet = o.previews ? createCanvas(COLS * TILE_W, ROWS * this.tileH) : null;
+    this.slots = [Buffer.allocUnsafeSlow(o.width * o.height * 4), Buffer.allocUnsafeSlow(o.width * o.height * 4)];
   }
 
   /** Tile k shows the frame at k/25 of the video, as ffmpeg's fps+tile filters would pick it. */
@@ -70,11 +72,17 @@ export class FrameSink {
       if (k >= 0) this.sheet.getContext('2d').drawImage(canvas, (k % COLS) * TILE_W, Math.floor(k / COLS) * this.tileH, TILE_W, this.tileH);
       if (i === this.thumbIndex) this.thumb = Buffer.from(data);
     }
-    // One frame in flight: the next frame is painted while ffmpeg takes this one.
+    // One frame in flight: the next frame is painted while ffmpeg takes this one. Frames go out
+    // through two buffers made once, so canvas.data()'s own buffer is dropped at once.
+    const slot = this.slots[i % 2];
+    data.copy(slot);
     await this.inFlight;
-    this.inFlight = this.encoder.write(data);
-    // Frames still being written survive a young collection; a full one every few frames gets them.
-    if (collect) collect(i % 6 === 5 ? { type: 'major' } : { type: 'minor' });
+    this.inFlight = this.encoder.write(slot);
+    // The buffer's native memory goes back when its finalizer runs, on the next turn.
+    if (collect) {
+      collect({ type: 'minor' });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   get count(): number {
