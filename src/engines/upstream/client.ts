@@ -27,6 +27,8 @@ export class UpstreamClient {
   /** Creates on the wire at once: a burst of fresh connections must not overflow the upstream's accept queue. */
   readonly submitting = new Semaphore(8);
   private readonly agent: http.Agent;
+  /** Downloads ride their own connections so a finished job never waits behind thousands of polls. */
+  private readonly downloadAgent: http.Agent;
   private readonly base: string;
 
   constructor(
@@ -38,6 +40,7 @@ export class UpstreamClient {
     this.inFlight = new Semaphore(cfg.maxInFlight);
     const Agent = cfg.baseUrl.startsWith('https:') ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: cfg.maxConnections, maxFreeSockets: cfg.maxConnections });
+    this.downloadAgent = new Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 2 });
     this.base = cfg.baseUrl;
     const key = cfg.apiKeyEnv ? env[cfg.apiKeyEnv] : undefined;
     this.auth = key ? { authorization: `Bearer ${key}` } : {};
@@ -111,7 +114,7 @@ export class UpstreamClient {
         url: this.url(`/videos/${encodeURIComponent(upstreamId)}/content${query}`),
         headers: { 'user-agent': 'reelay-upstream', ...this.auth },
         timeoutMs: this.cfg.requestTimeoutMs,
-        agent: this.agent,
+        agent: this.downloadAgent,
         signal,
       });
     } catch (err) {

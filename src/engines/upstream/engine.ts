@@ -196,13 +196,17 @@ export class UpstreamEngine implements Engine {
     throw new EngineError('upstream_error', `No upstream accepted the job (${lastMessage}).`);
   }
 
-  /** The video (required, retried when cut) and the thumbnail and spritesheet when the upstream has them. */
+  /** The video (required, retried when cut) and, side by side, the thumbnail and spritesheet when the upstream has them. */
   private async copyAssets(job: JobContext, client: UpstreamClient, upstreamId: string) {
-    const video = join(job.workDir, 'upstream-video.mp4');
-    await this.fetch(job, client, upstreamId, 'video', video, client.cfg.downloadRetries, true);
-    if (!client.cfg.variants) return;
-    for (const variant of ['thumbnail', 'spritesheet'] as const) {
-      await this.fetch(job, client, upstreamId, variant, join(job.workDir, `upstream-${variant}`), 0, false);
+    const optional = client.cfg.variants
+      ? (['thumbnail', 'spritesheet'] as const).map((variant) =>
+          this.fetch(job, client, upstreamId, variant, join(job.workDir, `upstream-${variant}`), 0, false).catch(() => false),
+        )
+      : [];
+    try {
+      await this.fetch(job, client, upstreamId, 'video', join(job.workDir, 'upstream-video.mp4'), client.cfg.downloadRetries, true);
+    } finally {
+      await Promise.all(optional); // nothing may still be writing when the runner cleans up
     }
   }
 
