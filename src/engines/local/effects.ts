@@ -46,9 +46,10 @@ export class Effects {
     if (w === 'snow') {
       ctx.fillStyle = 'rgba(255,255,255,0.92)';
       ctx.beginPath();
-      for (let i = 0; i < 380; i++) {
+      // Fewer, larger flakes: each moving speck costs the encoder, so they are spent carefully.
+      for (let i = 0; i < 200; i++) {
         const s = p[i * 3 + 2];
-        const r = Math.max(1.3, m * (0.003 + s * 0.006));
+        const r = Math.max(1.3, m * (0.0035 + s * 0.007));
         const y = ((p[i * 3 + 1] + t * (0.05 + s * 0.1)) % 1.05) * H - r;
         const x = ((((p[i * 3] + Math.sin(t * 0.8 + i) * 0.01 + t * 0.01) % 1) + 1) % 1) * W;
         ctx.moveTo(x + r, y);

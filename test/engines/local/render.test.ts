@@ -97,7 +97,7 @@ test('a reference image is frame 0, then the camera moves and the weather comes 
   const dEnd = meanDiff(frames.get(47)!, refRgba);
   assert.ok(d0 < 3, `frame 0 differs from the image by ${d0.toFixed(2)}`);
   assert.ok(dEnd > d0 + 3, `the last frame has moved on (${dEnd.toFixed(2)})`);
-  assert.ok(brightPixels(frames.get(47)!) > brightPixels(frames.get(0)!) + 100, `snow on top of the image: ${brightPixels(frames.get(47)!)} vs ${brightPixels(frames.get(0)!)}`);
+  assert.ok(brightPixels(frames.get(47)!) > brightPixels(frames.get(0)!) + 50, `snow on top of the image: ${brightPixels(frames.get(47)!)} vs ${brightPixels(frames.get(0)!)}`);
 });
 
 test('a remix keeps the composition and changes only what its prompt names', async () => {
