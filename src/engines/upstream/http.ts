@@ -66,27 +66,30 @@ export function open(opts: RequestOptions): Promise<IncomingMessage> {
 /** A whole small response (JSON bodies); bodies beyond 4 MiB are cut and count as a transport error. */
 export async function send(opts: RequestOptions): Promise<UpstreamResponse> {
   const res = await open(opts);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const timer = setTimeout(() => res.destroy(Object.assign(new Error('body timed out'), { code: 'ETIMEDOUT' })), opts.timeoutMs);
-  try {
-    for await (const chunk of res) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_JSON_BYTES) {
-        res.destroy();
-        throw new TransportError('response body too large', true, 'ETOOBIG');
-      }
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (err instanceof TransportError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    throw new TransportError(`response cut: ${e.message}`, true, e.code ?? 'ECONNRESET');
-  } finally {
-    clearTimeout(timer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return { status: res.statusCode ?? 0, headers: res.headers, text, json: parseJson(text) };
+  // Plain events, one timer: this runs for every status poll, so it stays lean.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (err: TransportError) => {
+      clearTimeout(timer);
+      res.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new TransportError('body timed out', true, 'ETIMEDOUT')), opts.timeoutMs);
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_JSON_BYTES) return fail(new TransportError('response body too large', true, 'ETOOBIG'));
+      chunks.push(chunk);
+    });
+    res.on('error', (e: NodeJS.ErrnoException) => fail(new TransportError(`response cut: ${e.message}`, true, e.code ?? 'ECONNRESET')));
+    res.on('aborted', () => fail(new TransportError('response cut', true, 'ECONNRESET')));
+    res.on('end', () => {
+      clearTimeout(timer);
+      if (size > MAX_JSON_BYTES) return;
+      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: parseJson(text) });
+    });
+  });
 }
 
 type FormValue = string | { filename: string; contentType: string; data: Buffer };

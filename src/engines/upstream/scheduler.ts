@@ -115,7 +115,7 @@ export class PollScheduler {
   private async pollOnce(e: Entry): Promise<void> {
     let res;
     try {
-      res = await e.client.retrieve(e.upstreamId, e.signal);
+      res = await e.client.retrieve(e.upstreamId); // no signal: a settled entry just ignores the answer
     } catch {
       if (!e.done) this.afterPoll(e, () => this.backoff(e, null));
       return;
