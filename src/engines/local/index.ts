@@ -91,7 +91,7 @@ export class LocalEngine implements Engine {
       if (v.kind === 'remix' && !base && job.inputs.source?.prompt) base = resolveScene(parseWords(job.inputs.source.prompt));
       const scene = resolveScene(words, base);
       const image = job.inputs.referencePath ? await loadImage(job.inputs.referencePath) : null;
-      previews = await this.render(job, scene, seed, width, height, frames, 0, image, characters, out, true, (p) => job.progress(p));
+      previews = await this.render(job, scene, seed, width, height, frames, 0, image, characters, out, true, (p) => job.progress(p), undefined, words.time);
     }
     await job.writeAsset('video', out);
     if (previews) {
@@ -115,11 +115,12 @@ export class LocalEngine implements Engine {
     previews: boolean,
     onProgress: (p: number) => Promise<void>,
     fadeFrom?: Painter,
+    grade?: Scene['time'],
   ) {
     const fps = this.opts.fps;
     const canvas = createCanvas(width, height);
     const ctx = canvas.getContext('2d');
-    const painter = new Painter(ctx, scene, makeLayout(scene, seed), width, height, { image, characters });
+    const painter = new Painter(ctx, scene, makeLayout(scene, seed), width, height, { image, characters, grade: image ? grade : null });
     const meta: SceneMeta = { v: 1, scene, seed, still: image !== null };
     // For a crossfade: the old scene goes on its own canvas, the new one is laid over it.
     const under = fadeFrom ? createCanvas(width, height) : null;
@@ -210,9 +211,11 @@ export class LocalEngine implements Engine {
       const old = changed ? new Painter(createCanvas(1, 1).getContext('2d'), meta.scene, makeLayout(meta.scene, meta.seed), width, height) : undefined;
       await this.render(job, scene, meta.seed, width, height, addFrames, headFrames / fps, null, characters, segment, false, progress, old);
     } else {
-      scene = resolveScene(words, meta?.scene);
+      // The still already shows the source's subjects and style: add only what the new prompt
+      // names; falling weather carries on.
+      scene = resolveScene({ ...words, setting: words.setting ?? meta?.scene.setting, weather: words.weather ?? meta?.scene.weather });
       const last = await loadImage(await lastFrame(head, join(job.workDir, 'last.png'), job.signal));
-      await this.render(job, scene, seed, width, height, addFrames, 0, last, characters, segment, false, progress);
+      await this.render(job, scene, seed, width, height, addFrames, 0, last, [], segment, false, progress, undefined, words.time);
     }
     const list = join(job.workDir, 'concat.txt');
     const { writeFile } = await import('node:fs/promises');

@@ -7,7 +7,7 @@ import type { Scene } from './scene.js';
 import { hash32 } from './scene.js';
 import { Backdrop, WATERLINE, groundLine, setView } from './backdrop.js';
 import { cameraAt, imageCameraAt } from './camera.js';
-import { Effects } from './effects.js';
+import { Effects, gradeTime } from './effects.js';
 import { KINDS, type Paint } from './subjects.js';
 import { Light } from './color.js';
 
@@ -20,6 +20,8 @@ export interface PainterOptions {
   /** A still shown as frame 0 (reference image, or the last frame of a clip being extended). */
   image?: Image | Canvas | null;
   characters?: Character[];
+  /** Tint the still toward this time of day as the prompt's layers come in ("at night"). */
+  grade?: Scene['time'] | null;
 }
 
 const smooth = (x: number) => (x <= 0 ? 0 : x >= 1 ? 1 : x * x * (3 - 2 * x));
@@ -77,6 +79,7 @@ export class Painter {
       }
       // Frame 0 is the image itself; what the prompt adds fades in over the first second.
       amount = smooth(t / 1);
+      if (this.opts.grade) gradeTime(ctx, this.opts.grade, W, H, amount);
     } else {
       this.backdrop.paint(tm, t);
     }

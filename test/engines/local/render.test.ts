@@ -98,6 +98,11 @@ test('a reference image is frame 0, then the camera moves and the weather comes 
   assert.ok(d0 < 3, `frame 0 differs from the image by ${d0.toFixed(2)}`);
   assert.ok(dEnd > d0 + 3, `the last frame has moved on (${dEnd.toFixed(2)})`);
   assert.ok(brightPixels(frames.get(47)!) > brightPixels(frames.get(0)!) + 50, `snow on top of the image: ${brightPixels(frames.get(47)!)} vs ${brightPixels(frames.get(0)!)}`);
+  // A time of day in the prompt tints the image itself, from frame 0 (untouched) on.
+  const night = await render({ prompt: 'at night', size: SIZE, seconds: '2', inputs: { referencePath: ref } });
+  const nf = await framesAt(night.video, W, H, [0, 47]);
+  assert.ok(meanDiff(nf.get(0)!, refRgba) < 3, 'frame 0 is still the image');
+  assert.ok(meanLuma(nf.get(47)!) < meanLuma(nf.get(0)!) - 30, `night falls on the image: ${meanLuma(nf.get(47)!).toFixed(1)} vs ${meanLuma(nf.get(0)!).toFixed(1)}`);
 });
 
 test('a remix keeps the composition and changes only what its prompt names', async () => {
