@@ -1,5 +1,6 @@
 // npm run gallery: paints a fixed set of prompts with the local engine's painter and lays one
-// frame of each (at 2.5 s, as in a 4 s clip) into a contact sheet, docs/gallery.png.
+// frame of each (at 2.5 s, as in a 4 s clip; a storm at its first strike) into a contact sheet,
+// docs/gallery.png.
 //   node --import tsx scripts/gallery.ts [out.png] [--size 480x270]
 import { createCanvas } from '@napi-rs/canvas';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,8 +41,10 @@ export async function renderGallery(out = 'docs/gallery.png', tileW = 480, tileH
   const ctx = tile.getContext('2d');
   GALLERY_PROMPTS.forEach((prompt, i) => {
     const scene = parseScene(prompt);
-    const painter = new Painter(ctx, scene, makeLayout(scene, hashSeed(prompt)), tileW, tileH);
-    painter.paint(t);
+    const layout = makeLayout(scene, hashSeed(prompt));
+    const painter = new Painter(ctx, scene, layout, tileW, tileH);
+    // A storm is shown at its first lightning strike.
+    painter.paint(scene.weather === 'storm' ? layout.lightning[0][0] + 0.03 : t);
     const x = (i % cols) * tileW;
     const y = Math.floor(i / cols) * (tileH + caption);
     s.drawImage(tile, x, y);
