@@ -127,7 +127,7 @@ export async function runUpstreamBench(): Promise<void> {
     REELAY_CONCURRENCY: '1',
     REELAY_UPSTREAMS: JSON.stringify([
       {
-        id: 'fast', baseUrl: `${fake.url}/v1`, maxInFlight: JOBS, requestsPerSecond: 10_000, maxConnections: 256,
+        id: 'fast', baseUrl: `${fake.url}/v1`, maxInFlight: JOBS, requestsPerSecond: 10_000, maxConnections: 512,
         pollIntervalMs: POLL_MS, models: { 'bench-up': { upstreamModel: 'fast' } },
       },
     ]),
