@@ -180,15 +180,6 @@ export async function extractFramePng(path: string, timeSec: number, signal?: Ab
   return run(tools().ffmpeg, ['-v', 'error', ...seek, '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'png', 'pipe:1'], signal);
 }
 
-/** The last frame as PNG (decodes the final second, keeps the last). */
-export async function lastFramePng(path: string, signal?: AbortSignal): Promise<Buffer> {
-  return run(
-    tools().ffmpeg,
-    ['-v', 'error', '-sseof', '-1', '-i', path, '-update', '1', '-q:v', '1', '-f', 'image2', '-vcodec', 'png', 'pipe:1'],
-    signal,
-  );
-}
-
 /** A grid of `cols x rows` evenly spaced frames, each `tileWidth` wide, as JPEG. */
 export async function spritesheetJpeg(path: string, duration: number, cols: number, rows: number, tileWidth: number, signal?: AbortSignal): Promise<Buffer> {
   const n = cols * rows;
