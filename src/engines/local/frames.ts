@@ -78,6 +78,8 @@ export class FrameSink {
     data.copy(slot);
     await this.inFlight;
     this.inFlight = this.encoder.write(slot);
+    // Marked handled now: it may reject (job cancelled) while we wait below; the next push or end() still sees it.
+    this.inFlight.catch(() => {});
     // The buffer's native memory goes back when its finalizer runs, on the next turn.
     if (collect) {
       collect({ type: 'minor' });
