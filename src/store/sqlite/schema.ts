@@ -64,4 +64,10 @@ export const MIGRATIONS: string[] = [
     frame_key TEXT NOT NULL
   );
   `,
+  // 2: quotas count the seconds each job adds (an extension's row holds the stitched total).
+  `
+  ALTER TABLE videos ADD COLUMN billed_seconds INTEGER NOT NULL DEFAULT 0;
+  UPDATE videos SET billed_seconds = CAST(seconds AS INTEGER);
+  CREATE INDEX videos_project_created ON videos(project_id, created_at);
+  `,
 ];
