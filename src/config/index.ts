@@ -39,6 +39,10 @@ export interface Config {
   localFps: number;
   /** Servers that speak /v1/videos, relayed to by the upstream engine. */
   upstreams: UpstreamConfig[];
+  /** Requests per minute each project may make to /v1 (0: no limit). */
+  rateLimitRpm: number;
+  /** Seconds of video each project may queue per rolling 24 hours (0: no quota). */
+  quotaSecondsPerDay: number;
 }
 
 const DEFAULTS: Config = {
@@ -63,6 +67,8 @@ const DEFAULTS: Config = {
   ffprobePath: null,
   localFps: 24,
   upstreams: [],
+  rateLimitRpm: 0,
+  quotaSecondsPerDay: 0,
 };
 
 /** Environment variable for each setting; the README table is generated from the same list. */
@@ -88,6 +94,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   ffprobePath: 'REELAY_FFPROBE',
   localFps: 'REELAY_LOCAL_FPS',
   upstreams: 'REELAY_UPSTREAMS',
+  rateLimitRpm: 'REELAY_RATE_LIMIT_RPM',
+  quotaSecondsPerDay: 'REELAY_QUOTA_SECONDS_PER_DAY',
 };
 
 const FITS: FitPolicy[] = ['crop', 'pad', 'stretch', 'reject'];

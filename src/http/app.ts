@@ -9,6 +9,7 @@ import type { BlobStore } from '../blobs/index.js';
 import { ApiError, type VideoService } from '../videos/index.js';
 import { Authenticator } from './auth.js';
 import { Metrics } from './metrics.js';
+import { RateLimiter } from './rate-limit.js';
 import { videoRoutes } from './routes/videos.js';
 import { modelRoutes } from './routes/models.js';
 import { healthRoutes } from './routes/health.js';
@@ -85,11 +86,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('projectId', '');
   app.decorateRequest('startedAt', 0n);
 
+  const limiter = cfg.rateLimitRpm > 0 ? new RateLimiter(cfg.rateLimitRpm) : null;
   app.addHook('onRequest', async (req, reply) => {
     req.startedAt = process.hrtime.bigint();
     reply.header('x-request-id', req.id);
     if (req.url.startsWith('/v1/') || req.url === '/v1') {
       req.projectId = (await deps.auth.authenticate(req.headers.authorization)).projectId;
+      if (limiter) {
+        const decision = limiter.take(req.projectId);
+        reply.headers(decision.headers);
+        if (decision.error) throw decision.error;
+      }
     }
   });
 

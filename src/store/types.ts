@@ -48,7 +48,16 @@ export interface VideoRecord {
 export type NewVideo = Pick<
   VideoRecord,
   'id' | 'projectId' | 'model' | 'createdAt' | 'prompt' | 'size' | 'seconds' | 'remixedFromVideoId' | 'kind' | 'sourceVideoId' | 'params' | 'engine'
->;
+> & {
+  /** Seconds this job adds to its project's quota (an extension: only the added seconds). */
+  billedSeconds: number;
+};
+
+/** A project may queue at most `seconds` of video created since `sinceSec` (failed jobs do not count). */
+export interface QuotaWindow {
+  seconds: number;
+  sinceSec: number;
+}
 
 export interface AssetRecord {
   videoId: string;
@@ -95,7 +104,10 @@ export interface Store {
   revokeKey(id: string): Promise<boolean>;
   countActiveKeys(projectId: string): Promise<number>;
 
-  insertVideo(v: NewVideo): Promise<VideoRecord>;
+  /** With a quota: null (and nothing stored) when this video would take the project past it. */
+  insertVideo(v: NewVideo, quota?: QuotaWindow): Promise<VideoRecord | null>;
+  /** Seconds billed to a project since then, failed jobs excluded. */
+  billedSecondsSince(projectId: string, sinceSec: number): Promise<number>;
   getVideo(id: string, projectId: string): Promise<VideoRecord | null>;
   /** Ignores project and deletion: for the runner. */
   getVideoById(id: string): Promise<VideoRecord | null>;

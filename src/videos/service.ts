@@ -20,6 +20,20 @@ export const newCharacterId = () => `char_${randomBytes(16).toString('hex')}`;
 const now = () => Math.floor(Date.now() / 1000);
 
 const VARIANTS: Variant[] = ['video', 'thumbnail', 'spritesheet'];
+const QUOTA_WINDOW_SEC = 24 * 3600;
+
+function quotaExceeded(limit: number, used: number, asked: number): ApiError {
+  return new ApiError(
+    429,
+    `You exceeded your current quota: this project may queue ${limit} seconds of video per 24 hours, ` +
+      `has used ${used} and this request needs ${asked}. Ask the server's operator to raise the quota, or try again later.`,
+    'insufficient_quota',
+    null,
+    'insufficient_quota',
+    // Retrying at once cannot help; the official SDKs honour this header.
+    { 'x-should-retry': 'false' },
+  );
+}
 
 export interface ServiceHooks {
   /** A job was queued. */
@@ -49,7 +63,7 @@ export class VideoService {
       id, projectId, model: req.modelId, prompt: req.prompt, size: req.size, seconds: req.seconds,
       remixedFromVideoId: null, kind: 'create', sourceVideoId: null, engine: req.model.engine,
       params: { seed: req.seed ?? hashSeed(req.prompt), fit: req.fit ?? this.cfg.referenceFit, referenceKey, uploadKey: null, characters, extensionCount: 0 },
-    });
+    }, Number(req.seconds));
   }
 
   async remix(projectId: string, sourceId: string, input: RequestInput): Promise<VideoRecord> {
@@ -65,7 +79,7 @@ export class VideoService {
       id, projectId, model: source.model, prompt, size: source.size, seconds: source.seconds,
       remixedFromVideoId: source.id, kind: 'remix', sourceVideoId: source.id, engine: source.engine,
       params: { ...source.params, referenceKey, uploadKey: null, extensionCount: 0 },
-    });
+    }, Number(source.seconds));
   }
 
   async edit(projectId: string, input: RequestInput): Promise<VideoRecord> {
@@ -76,7 +90,7 @@ export class VideoService {
       id, projectId, model: src.model, prompt, size: src.size, seconds: src.seconds,
       remixedFromVideoId: null, kind: 'edit', sourceVideoId: src.record?.id ?? null, engine: src.engine,
       params: { seed: src.record?.params.seed ?? hashSeed(prompt), fit: this.cfg.referenceFit, referenceKey: null, uploadKey: src.uploadKey, characters: [], extensionCount: 0 },
-    });
+    }, Number(src.seconds));
   }
 
   async extend(projectId: string, input: RequestInput): Promise<VideoRecord> {
@@ -102,7 +116,7 @@ export class VideoService {
         seed: src.record?.params.seed ?? hashSeed(prompt), fit: this.cfg.referenceFit, referenceKey: null,
         uploadKey: src.uploadKey, characters: src.record?.params.characters ?? [], extensionCount: count,
       },
-    });
+    }, Number(seconds));
   }
 
   async get(projectId: string, id: string): Promise<VideoRecord> {
@@ -172,8 +186,17 @@ export class VideoService {
     return c;
   }
 
-  private async enqueue(v: Omit<NewVideo, 'createdAt'>): Promise<VideoRecord> {
-    const rec = await this.store.insertVideo({ ...v, createdAt: now() });
+  /** Stores the job, within the project's quota; `billedSeconds` is what this job adds to it. */
+  private async enqueue(v: Omit<NewVideo, 'createdAt' | 'billedSeconds'>, billedSeconds: number): Promise<VideoRecord> {
+    const createdAt = now();
+    const limit = this.cfg.quotaSecondsPerDay;
+    const window = limit > 0 ? { seconds: limit, sinceSec: createdAt - QUOTA_WINDOW_SEC } : undefined;
+    const rec = await this.store.insertVideo({ ...v, createdAt, billedSeconds }, window);
+    if (!rec) {
+      await this.blobs.deletePrefix(`inputs/${v.id}`); // its reference or upload, stored before the check
+      const used = await this.store.billedSecondsSince(v.projectId, createdAt - QUOTA_WINDOW_SEC);
+      throw quotaExceeded(limit, used, billedSeconds);
+    }
     this.hooks.queued(rec.id);
     return rec;
   }

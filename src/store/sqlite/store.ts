@@ -8,6 +8,7 @@ import type {
   KeyRecord,
   ListQuery,
   NewVideo,
+  QuotaWindow,
   Store,
   Variant,
   VideoRecord,
@@ -109,9 +110,11 @@ export class SqliteStore implements Store {
       listDeletedWithAssets: p(`SELECT DISTINCT v.id FROM videos v JOIN assets a ON a.video_id = v.id
         WHERE v.deleted_at IS NOT NULL AND v.lease_owner IS NULL LIMIT ?`),
       insertVideo: p(`INSERT INTO videos (id, project_id, model, status, progress, created_at, prompt, size, seconds,
-        remixed_from_video_id, kind, source_video_id, params, engine)
+        remixed_from_video_id, kind, source_video_id, params, engine, billed_seconds)
         VALUES (@id, @projectId, @model, 'queued', 0, @createdAt, @prompt, @size, @seconds,
-        @remixedFromVideoId, @kind, @sourceVideoId, @params, @engine) RETURNING *`),
+        @remixedFromVideoId, @kind, @sourceVideoId, @params, @engine, @billedSeconds) RETURNING *`),
+      billedSince: p(`SELECT COALESCE(SUM(billed_seconds), 0) FROM videos
+        WHERE project_id = ? AND created_at >= ? AND status != 'failed'`).pluck(),
       insertCharacter: p(`INSERT INTO characters (id, project_id, name, created_at, clip_key, frame_key)
         VALUES (@id, @projectId, @name, @createdAt, @clipKey, @frameKey)`),
       getCharacter: p('SELECT * FROM characters WHERE id = ? AND project_id = ?'),
@@ -192,8 +195,16 @@ export class SqliteStore implements Store {
     return (this.stmts.countKeys.get(projectId) as Row).n;
   }
 
-  async insertVideo(v: NewVideo): Promise<VideoRecord> {
-    return toVideo(this.stmts.insertVideo.get({ ...v, params: JSON.stringify(v.params) }) as Row);
+  async insertVideo(v: NewVideo, quota?: QuotaWindow): Promise<VideoRecord | null> {
+    // One transaction: two requests racing for the last seconds of a quota cannot both get in.
+    return this.db.transaction(() => {
+      if (quota && (this.stmts.billedSince.get(v.projectId, quota.sinceSec) as number) + v.billedSeconds > quota.seconds) return null;
+      return toVideo(this.stmts.insertVideo.get({ ...v, params: JSON.stringify(v.params) }) as Row);
+    }).immediate();
+  }
+
+  async billedSecondsSince(projectId: string, sinceSec: number): Promise<number> {
+    return this.stmts.billedSince.get(projectId, sinceSec) as number;
   }
 
   async getVideo(id: string, projectId: string): Promise<VideoRecord | null> {
