@@ -27,10 +27,17 @@ export interface Server {
 }
 
 export function makeLogger(cfg: Config): Logger {
-  return pino({
-    level: cfg.logLevel,
-    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.prompt', 'prompt'], censor: '[redacted]' },
-  });
+  // Logs are written asynchronously in 4 KiB batches: a synchronous write per line costs a syscall
+  // per request and stalls the whole server while a slow reader leaves the pipe full. pino flushes
+  // on exit; past 16 MiB waiting for a reader that never comes, lines are dropped, not queued forever.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024 });
+  return pino(
+    {
+      level: cfg.logLevel,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.prompt', 'prompt'], censor: '[redacted]' },
+    },
+    destination,
+  );
 }
 
 export async function startServer(cfg: Config, opts: { log?: Logger; createFirstKey?: boolean } = {}): Promise<Server> {

@@ -68,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
     bodyLimit: cfg.maxBodyBytes,
     genReqId: nextRequestId,
     trustProxy: false,
@@ -86,36 +87,46 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('projectId', '');
   app.decorateRequest('startedAt', 0n);
 
+  // Hooks run on every request, so they take callbacks rather than promises, and the request
+  // log is one line written through the root logger (no child logger per request).
   const limiter = cfg.rateLimitRpm > 0 ? new RateLimiter(cfg.rateLimitRpm) : null;
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = process.hrtime.bigint();
     reply.header('x-request-id', req.id);
-    if (req.url.startsWith('/v1/') || req.url === '/v1') {
-      req.projectId = (await deps.auth.authenticate(req.headers.authorization)).projectId;
+    if (!(req.url.startsWith('/v1/') || req.url === '/v1')) return done();
+    deps.auth.authenticate(req.headers.authorization).then((principal) => {
+      req.projectId = principal.projectId;
       if (limiter) {
         const decision = limiter.take(req.projectId);
         reply.headers(decision.headers);
-        if (decision.error) throw decision.error;
+        if (decision.error) return done(decision.error);
       }
-    }
+      done();
+    }, done);
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('openai-processing-ms', String(Number(process.hrtime.bigint() - req.startedAt) / 1e6 | 0));
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  const counters = new Map<string, { inc(): void }>();
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
-    if (route !== '/metrics' && route !== '/healthz') {
-      req.log.info({ method: req.method, route, status: reply.statusCode, ms: Number(process.hrtime.bigint() - req.startedAt) / 1e6 }, 'request');
+    const status = reply.statusCode;
+    const key = `${req.method} ${route} ${status}`;
+    let counter = counters.get(key);
+    if (!counter) counters.set(key, (counter = metrics.requests.labels(req.method, route, String(status))));
+    counter.inc();
+    if (route !== '/metrics' && route !== '/healthz' && log.isLevelEnabled('info')) {
+      log.info({ req_id: req.id, method: req.method, route, status, ms: Number(process.hrtime.bigint() - req.startedAt) / 1e6 }, 'request');
     }
+    done();
   });
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     const api = toApiError(err);
-    if (api.status >= 500) req.log.error({ err }, 'request failed');
+    if (api.status >= 500) log.error({ err, req_id: req.id }, 'request failed');
     // A failure while streaming an asset must not keep the asset's headers (its type would
     // also stop the JSON envelope from being serialized).
     for (const h of ['etag', 'content-range', 'content-length', 'accept-ranges', 'cache-control']) reply.removeHeader(h);

@@ -17,6 +17,9 @@ import type {
 
 type Row = Record<string, any>;
 
+/** Finished videos kept in memory for polling. */
+const FINISHED_CACHE_SIZE = 1000;
+
 function toVideo(r: Row): VideoRecord {
   return {
     id: r.id,
@@ -161,18 +164,30 @@ export class SqliteStore implements Store {
     return toKey(this.stmts.keyById.get(id) as Row);
   }
 
-  // Every /v1 request looks its key up, so active keys are cached. The cache is dropped when this
-  // connection writes keys, and when another connection (the `reelay keys` CLI) commits anything,
-  // which SQLite reports through PRAGMA data_version: a revoked key stops working at once.
+  // The API's hot reads are cached: every /v1 request looks its key up, and apps poll finished
+  // videos, whose rows no longer change until they are deleted or expire (both written through
+  // here, which evicts them). Both caches are dropped when another connection (the `reelay keys`
+  // CLI) commits anything, which SQLite reports through PRAGMA data_version, asked at most once
+  // a millisecond: a key revoked elsewhere stops working at once.
   private readonly keyCache = new Map<string, KeyRecord>();
-  private keyCacheVersion = -1;
+  private readonly finishedCache = new Map<string, VideoRecord>();
+  private seenVersion = -1;
+  private versionCheckedAt = -Infinity;
+
+  private syncCaches(): void {
+    const now = performance.now();
+    if (now - this.versionCheckedAt < 1) return;
+    this.versionCheckedAt = now;
+    const version = this.stmts.dataVersion.get() as number;
+    if (version !== this.seenVersion) {
+      this.keyCache.clear();
+      this.finishedCache.clear();
+      this.seenVersion = version;
+    }
+  }
 
   async findKeyByHash(hash: string): Promise<KeyRecord | null> {
-    const version = this.stmts.dataVersion.get() as number;
-    if (version !== this.keyCacheVersion) {
-      this.keyCache.clear();
-      this.keyCacheVersion = version;
-    }
+    this.syncCaches();
     const cached = this.keyCache.get(hash);
     if (cached) return cached;
     const row = this.stmts.keyByHash.get(hash) as Row | undefined;
@@ -208,8 +223,18 @@ export class SqliteStore implements Store {
   }
 
   async getVideo(id: string, projectId: string): Promise<VideoRecord | null> {
+    this.syncCaches();
+    const hit = this.finishedCache.get(id);
+    if (hit) return hit.projectId === projectId ? hit : null;
     const row = this.stmts.getVideo.get(id, projectId) as Row | undefined;
-    return row ? toVideo(row) : null;
+    if (!row) return null;
+    const v = toVideo(row);
+    if (v.status === 'completed' || v.status === 'failed') {
+      // Bounded (prompts can be 32k characters): the oldest entry goes first.
+      if (this.finishedCache.size >= FINISHED_CACHE_SIZE) this.finishedCache.delete(this.finishedCache.keys().next().value!);
+      this.finishedCache.set(id, v);
+    }
+    return v;
   }
 
   async getVideoById(id: string): Promise<VideoRecord | null> {
@@ -230,6 +255,7 @@ export class SqliteStore implements Store {
   }
 
   async markDeleted(id: string, projectId: string, now: number): Promise<VideoRecord | null> {
+    this.finishedCache.delete(id);
     const row = this.stmts.markDeleted.get({ id, projectId, now }) as Row | undefined;
     return row ? toVideo(row) : null;
   }
@@ -294,6 +320,7 @@ export class SqliteStore implements Store {
   }
 
   async markExpired(id: string, nowSec: number): Promise<void> {
+    this.finishedCache.delete(id);
     this.stmts.markExpired.run(nowSec, id);
   }
 
