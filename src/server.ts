@@ -31,6 +31,8 @@ export function makeLogger(cfg: Config): Logger {
   // per request and stalls the whole server while a slow reader leaves the pipe full. pino flushes
   // on exit; past 16 MiB waiting for a reader that never comes, lines are dropped, not queued forever.
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024 });
+  // A quiet server's last lines must not wait for 4 KiB of company.
+  setInterval(() => destination.flush(), 250).unref();
   return pino(
     {
       level: cfg.logLevel,

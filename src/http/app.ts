@@ -10,6 +10,7 @@ import { ApiError, type VideoService } from '../videos/index.js';
 import { Authenticator } from './auth.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
+import { accessLog } from './access-log.js';
 import { videoRoutes } from './routes/videos.js';
 import { modelRoutes } from './routes/models.js';
 import { healthRoutes } from './routes/health.js';
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const counters = new Map<string, { inc(): void }>();
+  const writeAccess = accessLog(log);
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
@@ -118,8 +120,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     let counter = counters.get(key);
     if (!counter) counters.set(key, (counter = metrics.requests.labels(req.method, route, String(status))));
     counter.inc();
-    if (route !== '/metrics' && route !== '/healthz' && log.isLevelEnabled('info')) {
-      log.info({ req_id: req.id, method: req.method, route, status, ms: Number(process.hrtime.bigint() - req.startedAt) / 1e6 }, 'request');
+    if (route !== '/metrics' && route !== '/healthz') {
+      writeAccess(req.id, req.method, route, status, Number(process.hrtime.bigint() - req.startedAt) / 1e6);
     }
     done();
   });

@@ -80,7 +80,12 @@ test('info-level logs record requests and jobs but never the key or the prompt',
   assert.equal(invalid.status, 400);
   await waitForVideo(client, ((await mp.json()) as { id: string }).id);
 
+  // Logs are written in batches (at least every 250 ms): wait for the job's last line.
+  for (let i = 0; i < 50 && !child.output().includes('"msg":"job finished"'); i++) await new Promise((r) => setTimeout(r, 100));
   const out = child.output();
+  assert.match(out, /"msg":"job finished"/);
+  const requests = out.split('\n').filter((l) => l.includes('"msg":"request"')).map((l) => JSON.parse(l));
+  assert.ok(requests.some((r) => r.level === 30 && r.method === 'POST' && r.route === '/v1/videos' && r.status === 400 && typeof r.ms === 'number' && /^req_/.test(r.req_id)));
   assert.match(out, /"msg":"request"/, 'request logs are written at info');
   assert.match(out, /"msg":"job started"/, 'job logs are written at info');
   assert.match(out, /"route":"\/v1\/videos"/);
