@@ -57,9 +57,8 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   const engines = new Map<string, Engine>([['local', new LocalEngine(catalog, { fps: cfg.localFps })]]);
   for (const e of upstreams.engines) engines.set(e.id, e);
   const metrics = new Metrics(store);
-  // An upstream job holds a runner slot while it waits on the upstream: each upstream brings its own slots.
-  const slots = cfg.concurrency + cfg.upstreams.reduce((n, u) => n + u.maxInFlight, 0);
-  const runner = new Runner({ ...cfg, concurrency: slots }, store, blobs, engines, log, {
+  // The runner gives local jobs `concurrency` slots and each upstream its maxInFlight.
+  const runner = new Runner(cfg, store, blobs, engines, log, {
     onFinished: (engine, outcome, seconds) => metrics.renderSeconds.observe({ engine, outcome }, seconds),
   });
   const service = new VideoService(cfg, store, blobs, catalog, { queued: () => runner.wake(), deleted: (id) => {

@@ -11,6 +11,7 @@ import type { AssetRecord, Store, Variant, VideoRecord } from '../store/index.js
 import type { BlobStore } from '../blobs/index.js';
 import { EngineError, type Engine, type JobContext, type JobInputs } from '../engines/index.js';
 import { probe, extractFramePng, spritesheetJpeg, pngToWebp } from '../media/index.js';
+import { isH264Mp4 } from './mp4.js';
 
 const CONTENT_TYPES: Record<Variant, string> = { video: 'video/mp4', thumbnail: 'image/webp', spritesheet: 'image/jpeg' };
 const EXT: Record<Variant, string> = { video: 'mp4', thumbnail: 'webp', spritesheet: 'jpg' };
@@ -22,13 +23,23 @@ export interface RunnerHooks {
   onFinished?(engine: string, status: 'completed' | 'failed' | 'retry' | 'cancelled', seconds: number): void;
 }
 
+/** Leases renewed per store write: a heartbeat never holds the event loop for long, however many jobs run. */
+const RENEW_CHUNK = 500;
+
 export class Runner {
   readonly owner = `runner_${randomBytes(6).toString('hex')}`;
   private readonly active = new Map<string, AbortController>();
-  private readonly slots: Promise<void>[] = [];
+  /** Jobs running per engine, and each engine's limit: local jobs get `concurrency`, an upstream its maxInFlight. */
+  private readonly running = new Map<string, number>();
+  private readonly limits = new Map<string, number>();
+  private readonly jobs = new Set<Promise<void>>();
+  private readonly capacity: number;
+  private dispatcher: Promise<void> | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private renewing = false;
   private stopping = false;
-  /** Idle slots, each waiting for work or its next look at the queue. */
-  private readonly sleepers = new Set<() => void>();
+  /** Ends the dispatcher's wait: a job was queued or finished, or the runner is stopping. */
+  private nudge: (() => void) | null = null;
 
   constructor(
     private readonly cfg: Config,
@@ -37,19 +48,27 @@ export class Runner {
     private readonly engines: Map<string, Engine>,
     private readonly log: Logger,
     private readonly hooks: RunnerHooks = {},
-  ) {}
+  ) {
+    // An upstream job holds its slot while it waits on the upstream, so each upstream brings its own
+    // slots; local jobs never take more than `concurrency`, whatever else is free.
+    for (const id of engines.keys()) {
+      const upstream = id.startsWith('upstream:') ? cfg.upstreams.find((u) => `upstream:${u.id}` === id) : undefined;
+      this.limits.set(id, upstream ? upstream.maxInFlight : cfg.concurrency);
+    }
+    this.capacity = [...this.limits.values()].reduce((a, b) => a + b, 0) || cfg.concurrency;
+  }
 
   async start(): Promise<void> {
     const released = await this.store.releaseAllLeases();
     if (released) this.log.info({ released }, 'resuming jobs left in progress by an earlier process');
-    for (let i = 0; i < this.cfg.concurrency; i++) this.slots.push(this.loop());
+    // One heartbeat for every job this runner holds (not a timer and a write per job).
+    this.heartbeat = setInterval(() => void this.renewAll(), Math.max(20, Math.floor(this.cfg.jobLeaseMs / 3)));
+    this.dispatcher = this.dispatch();
   }
 
-  /** A new job was queued: stop waiting. */
+  /** A new job was queued: look at the queue now. */
   wake(): void {
-    // One new job needs one slot: waking every idle slot would make each of them query the store.
-    const first = this.sleepers.values().next();
-    if (!first.done) first.value();
+    this.nudge?.();
   }
 
   /** A video was deleted: stop its engine if it runs here. */
@@ -60,57 +79,97 @@ export class Runner {
   /** Stops claiming, lets running jobs finish up to `graceMs`, then aborts them (they resume on restart). */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
-    for (const s of [...this.sleepers]) s();
-    const all = Promise.all(this.slots);
+    this.nudge?.();
+    await this.dispatcher;
     const timer = setTimeout(() => {
       for (const ac of this.active.values()) ac.abort(new EngineError('shutdown', 'The server is shutting down.'));
     }, graceMs);
-    await all;
+    while (this.jobs.size) await Promise.all([...this.jobs]);
     clearTimeout(timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
-  private async idle(ms: number): Promise<void> {
+  /** Waits for a nudge, or `ms` when given. */
+  private async wait(ms?: number): Promise<void> {
     await new Promise<void>((resolve) => {
+      const t = ms === undefined ? undefined : setTimeout(() => done(), ms);
       const done = () => {
         clearTimeout(t);
-        this.sleepers.delete(done);
+        this.nudge = null;
         resolve();
       };
-      const t = setTimeout(done, ms);
-      this.sleepers.add(done);
+      this.nudge = done;
     });
   }
 
-  private async loop(): Promise<void> {
+  /** Engines at their limit: claims skip their jobs. */
+  private full(): string[] {
+    return [...this.limits].filter(([id, max]) => (this.running.get(id) ?? 0) >= max).map(([id]) => id);
+  }
+
+  /** The one claiming loop: takes jobs while there is room, then waits for a job to end or be queued. */
+  private async dispatch(): Promise<void> {
     while (!this.stopping) {
+      if (this.jobs.size >= this.capacity) {
+        await this.wait();
+        continue;
+      }
       let job: VideoRecord | null = null;
       try {
-        job = await this.store.claimNext(this.owner, this.cfg.jobLeaseMs, Date.now());
+        job = await this.store.claimNext(this.owner, this.cfg.jobLeaseMs, Date.now(), this.full());
       } catch (err) {
         this.log.error({ err }, 'claim failed');
       }
-      if (!job) {
-        // All idle slots together look at the queue about twice a second (a new job wakes one at once),
-        // so thousands of slots held for upstream jobs do not turn into thousands of store queries.
-        await this.idle(500 * (this.sleepers.size + 1));
-        continue;
-      }
-      try {
-        await this.runJob(job);
-      } catch (err) {
-        // Only the store failing gets here; keep the slot alive and let the job go (claims skip our own leases).
+      // Nothing to take: look again in half a second (jobs whose retry time comes, lapsed leases), or when nudged.
+      if (!job) await this.wait(500);
+      else if (!this.stopping) this.launch(job);
+      else await this.store.releaseInterrupted(job.id, this.owner).catch(() => {});
+    }
+  }
+
+  private launch(job: VideoRecord): void {
+    this.running.set(job.engine, (this.running.get(job.engine) ?? 0) + 1);
+    const p: Promise<void> = this.runJob(job)
+      .catch(async (err) => {
+        // Only the store failing gets here; let the job go for now (claims skip our own leases).
         this.log.error({ err, video_id: job.id }, 'job bookkeeping failed');
         await this.store.retryLater(job.id, this.owner, Date.now() + 5000).catch(() => {});
+      })
+      .finally(() => {
+        this.running.set(job.engine, this.running.get(job.engine)! - 1);
+        this.jobs.delete(p);
+        this.nudge?.();
+      });
+    this.jobs.add(p);
+  }
+
+  /** Renews every lease this runner holds; a job whose lease is no longer ours is stopped. */
+  private async renewAll(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      const held = [...this.active];
+      for (let i = 0; i < held.length; i += RENEW_CHUNK) {
+        const chunk = held.slice(i, i + RENEW_CHUNK);
+        const kept = new Set(await this.store.renewLeases(chunk.map(([id]) => id), this.owner, this.cfg.jobLeaseMs, Date.now()));
+        for (const [id, ac] of chunk) if (!kept.has(id)) ac.abort(new EngineError('cancelled', 'The job is no longer ours.'));
+        if (i + RENEW_CHUNK < held.length) await new Promise((r) => setImmediate(r));
       }
+    } catch (err) {
+      this.log.error({ err }, 'heartbeat failed');
+    } finally {
+      this.renewing = false;
     }
   }
 
   private async runJob(video: VideoRecord): Promise<void> {
-    const log = this.log.child({ video_id: video.id, attempt: video.attempts });
+    // Bindings passed to each line, not a child logger: thousands of jobs wait at once, and each child costs memory.
+    const tag = { video_id: video.id, attempt: video.attempts };
     const now = () => Math.floor(Date.now() / 1000);
     if (video.attempts > this.cfg.jobMaxAttempts) {
       await this.store.fail(video.id, this.owner, now(), 'internal_error', `The video could not be generated after ${this.cfg.jobMaxAttempts} attempts.`);
-      log.warn('job failed: out of attempts');
+      this.log.warn(tag, 'job failed: out of attempts');
       return;
     }
     const engine = this.engines.get(video.engine);
@@ -120,14 +179,6 @@ export class Runner {
     }
     const ac = new AbortController();
     this.active.set(video.id, ac);
-    const heartbeat = setInterval(() => {
-      this.store
-        .renewLease(video.id, this.owner, this.cfg.jobLeaseMs, Date.now())
-        .then((mine) => {
-          if (!mine) ac.abort(new EngineError('cancelled', 'The job is no longer ours.'));
-        })
-        .catch((err) => log.error({ err }, 'heartbeat failed'));
-    }, Math.max(20, Math.floor(this.cfg.jobLeaseMs / 3)));
     const workDir = join(this.cfg.dataDir, 'tmp', `${video.id}-${video.attempts}`);
     const written = new Map<Variant, AssetRecord>();
     const started = Date.now();
@@ -151,7 +202,7 @@ export class Runner {
           written.set(variant, await this.saveAsset(video.id, variant, data));
         },
       };
-      log.info({ engine: engine.id, kind: video.kind }, 'job started');
+      this.log.info({ ...tag, engine: engine.id, kind: video.kind }, 'job started');
       await engine.run(ctx);
       if (ac.signal.aborted) throw ac.signal.reason;
       if (!written.has('video')) throw new EngineError('engine_error', 'The engine finished without a video.');
@@ -161,36 +212,35 @@ export class Runner {
       const done = await this.store.complete(video.id, this.owner, completedAt, expiresAt, [...written.values()]);
       outcome = done ? 'completed' : 'cancelled';
       if (!done) await this.blobs.deletePrefix(`videos/${video.id}`);
-      log.info({ ms: Date.now() - started, done }, 'job finished');
+      this.log.info({ ...tag, ms: Date.now() - started, done }, 'job finished');
     } catch (raw) {
-      outcome = await this.handleError(video, raw, ac.signal, log);
+      outcome = await this.handleError(video, raw, ac.signal, tag);
     } finally {
-      clearInterval(heartbeat);
       this.active.delete(video.id);
       await rm(workDir, { recursive: true, force: true }).catch(() => {});
       this.hooks.onFinished?.(engine.id, outcome, (Date.now() - started) / 1000);
     }
   }
 
-  private async handleError(video: VideoRecord, raw: unknown, signal: AbortSignal, log: Logger) {
+  private async handleError(video: VideoRecord, raw: unknown, signal: AbortSignal, tag: object) {
     const now = Math.floor(Date.now() / 1000);
     const reason = signal.aborted ? signal.reason : raw;
     const err = reason instanceof EngineError ? reason : null;
     if (err?.code === 'cancelled' || (signal.aborted && err?.code !== 'shutdown')) {
       await this.blobs.deletePrefix(`videos/${video.id}`);
-      log.info('job cancelled');
+      this.log.info(tag, 'job cancelled');
       return 'cancelled' as const;
     }
     if (err?.code === 'shutdown') {
       // Back to the queue from its checkpoint; being interrupted is not the job's fault, so the
       // attempt is given back (a job that only ever meets restarts is never failed for it).
       await this.store.releaseInterrupted(video.id, this.owner);
-      log.info('job interrupted by shutdown; it resumes on the next start');
+      this.log.info(tag, 'job interrupted by shutdown; it resumes on the next start');
       return 'retry' as const;
     }
     const retryable = err ? err.retryable : true;
-    if (!err) log.error({ err: raw }, 'job crashed');
-    else log.warn({ code: err.code, message: err.message }, 'engine error');
+    if (!err) this.log.error({ ...tag, err: raw }, 'job crashed');
+    else this.log.warn({ ...tag, code: err.code, message: err.message }, 'engine error');
     if (retryable && video.attempts < this.cfg.jobMaxAttempts) {
       const delay = Math.min(60_000, 1000 * 2 ** (video.attempts - 1)) * (0.75 + Math.random() * 0.5);
       await this.store.retryLater(video.id, this.owner, Date.now() + delay);
@@ -237,6 +287,9 @@ export class Runner {
   /** Thumbnail and spritesheet from the video when the engine gave none; the video itself is checked. */
   private async deriveMissing(videoId: string, written: Map<Variant, AssetRecord>, signal: AbortSignal) {
     const videoPath = await this.blobs.localPath(written.get('video')!.key);
+    // With every variant given, only the codec is in question: the MP4's own boxes answer that without
+    // a child process; ffprobe judges whenever they do not, and measures when frames are to be taken.
+    if (written.has('thumbnail') && written.has('spritesheet') && (await isH264Mp4(videoPath))) return;
     const info = await probe(videoPath, signal).catch(() => null);
     if (!info || info.codec !== 'h264') throw new EngineError('engine_error', 'The engine produced a file that is not an H.264 video.');
     if (!written.has('thumbnail')) {

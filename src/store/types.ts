@@ -115,9 +115,10 @@ export interface Store {
   listVideos(q: ListQuery): Promise<{ data: VideoRecord[]; hasMore: boolean } | null>;
   markDeleted(id: string, projectId: string, now: number): Promise<VideoRecord | null>;
 
-  claimNext(owner: string, leaseMs: number, nowMs: number): Promise<VideoRecord | null>;
-  /** false when the job is no longer ours (deleted, or the lease was taken over). */
-  renewLease(id: string, owner: string, leaseMs: number, nowMs: number): Promise<boolean>;
+  /** The oldest claimable job whose engine is not in `skipEngines` (those are at their limit). */
+  claimNext(owner: string, leaseMs: number, nowMs: number, skipEngines?: string[]): Promise<VideoRecord | null>;
+  /** Renews the leases of these jobs in one write; returns the ids still ours (not deleted, not taken over). */
+  renewLeases(ids: string[], owner: string, leaseMs: number, nowMs: number): Promise<string[]>;
   setProgress(id: string, owner: string, progress: number): Promise<boolean>;
   checkpoint(id: string, owner: string, state: unknown): Promise<boolean>;
   complete(id: string, owner: string, completedAt: number, expiresAt: number, assets: AssetRecord[]): Promise<boolean>;

@@ -70,4 +70,9 @@ export const MIGRATIONS: string[] = [
   UPDATE videos SET billed_seconds = CAST(seconds AS INTEGER);
   CREATE INDEX videos_project_created ON videos(project_id, created_at);
   `,
+  // 3: claims reach the oldest queued job and any lapsed lease without scanning the jobs in progress.
+  `
+  CREATE INDEX videos_queued ON videos(seq) WHERE status = 'queued' AND deleted_at IS NULL;
+  CREATE INDEX videos_leases ON videos(lease_until) WHERE status = 'in_progress' AND deleted_at IS NULL;
+  `,
 ];

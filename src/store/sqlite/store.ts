@@ -86,12 +86,19 @@ export class SqliteStore implements Store {
       listDesc: p('SELECT * FROM videos WHERE project_id = ? AND deleted_at IS NULL AND seq < ? ORDER BY seq DESC LIMIT ?'),
       listAsc: p('SELECT * FROM videos WHERE project_id = ? AND deleted_at IS NULL AND seq > ? ORDER BY seq ASC LIMIT ?'),
       // A lapsed lease is taken over only from another runner: one of ours is still running it here.
+      // Two index walks (videos_queued, videos_leases), never a scan of the jobs in progress; the older wins.
       claim: p(`UPDATE videos SET status = 'in_progress', lease_owner = @owner, lease_until = @until, attempts = attempts + 1
-        WHERE seq = (SELECT seq FROM videos WHERE deleted_at IS NULL AND available_at <= @now
-          AND (status = 'queued' OR (status = 'in_progress' AND lease_until < @now AND (lease_owner IS NULL OR lease_owner != @owner)))
-          ORDER BY seq LIMIT 1)
+        WHERE seq = (SELECT seq FROM (
+          SELECT * FROM (SELECT seq FROM videos INDEXED BY videos_queued WHERE status = 'queued' AND deleted_at IS NULL AND available_at <= @now
+            AND engine NOT IN (SELECT value FROM json_each(@skip)) ORDER BY seq LIMIT 1)
+          UNION ALL
+          SELECT * FROM (SELECT seq FROM videos INDEXED BY videos_leases WHERE status = 'in_progress' AND deleted_at IS NULL AND lease_until < @now
+            AND available_at <= @now AND (lease_owner IS NULL OR lease_owner != @owner)
+            AND engine NOT IN (SELECT value FROM json_each(@skip)) ORDER BY seq LIMIT 1)
+        ) ORDER BY seq LIMIT 1)
         RETURNING *`),
-      renew: p(`UPDATE videos SET lease_until = @until WHERE ${OWNED}`),
+      renewMany: p(`UPDATE videos SET lease_until = @until WHERE id IN (SELECT value FROM json_each(@ids))
+        AND lease_owner = @owner AND deleted_at IS NULL AND status = 'in_progress' RETURNING id`),
       progress: p(`UPDATE videos SET progress = MAX(progress, MIN(@progress, 99)) WHERE ${OWNED}`),
       checkpoint: p(`UPDATE videos SET engine_state = @state WHERE ${OWNED}`),
       complete: p(`UPDATE videos SET status = 'completed', progress = 100, completed_at = @completedAt, expires_at = @expiresAt,
@@ -260,13 +267,15 @@ export class SqliteStore implements Store {
     return row ? toVideo(row) : null;
   }
 
-  async claimNext(owner: string, leaseMs: number, nowMs: number): Promise<VideoRecord | null> {
-    const row = this.stmts.claim.get({ owner, until: nowMs + leaseMs, now: nowMs }) as Row | undefined;
+  async claimNext(owner: string, leaseMs: number, nowMs: number, skipEngines: string[] = []): Promise<VideoRecord | null> {
+    const row = this.stmts.claim.get({ owner, until: nowMs + leaseMs, now: nowMs, skip: JSON.stringify(skipEngines) }) as Row | undefined;
     return row ? toVideo(row) : null;
   }
 
-  async renewLease(id: string, owner: string, leaseMs: number, nowMs: number): Promise<boolean> {
-    return this.stmts.renew.run({ id, owner, until: nowMs + leaseMs }).changes > 0;
+  async renewLeases(ids: string[], owner: string, leaseMs: number, nowMs: number): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = this.stmts.renewMany.all({ ids: JSON.stringify(ids), owner, until: nowMs + leaseMs }) as Row[];
+    return rows.map((r) => r.id);
   }
 
   async setProgress(id: string, owner: string, progress: number): Promise<boolean> {
