@@ -1,6 +1,5 @@
 // The fastify app: request ids, timing headers, auth on /v1, the error envelope, the routes.
 import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply } from 'fastify';
-import multipart from '@fastify/multipart';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -84,7 +83,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  await app.register(multipart, { throwFileSizeLimit: true });
   app.decorateRequest('projectId', '');
   app.decorateRequest('startedAt', 0n);
 

@@ -1,5 +1,6 @@
 // /v1/videos and its sub-resources.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import { videoObject, characterObject, type VideoService } from '../../videos/index.js';
 import type { VideoRecord } from '../../store/index.js';
 import type { BlobStore } from '../../blobs/index.js';
@@ -15,17 +16,6 @@ function sendVideo(reply: FastifyReply, v: VideoRecord) {
 }
 
 export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: BlobStore, limits: BodyLimits) {
-  const withBody = async <T>(req: FastifyRequest, fn: (input: Awaited<ReturnType<typeof readBody>>['input']) => Promise<T>) => {
-    const body = await readBody(req, limits);
-    try {
-      return await fn(body.input);
-    } finally {
-      await body.cleanup();
-    }
-  };
-
-  app.post('/v1/videos', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.create(req.projectId, input))));
-
   app.get('/v1/videos', { schema: { response: { 200: VIDEO_LIST_SCHEMA } } }, async (req, reply) => {
     const page = await service.list(req.projectId, req.query as Record<string, unknown>);
     return reply.send({
@@ -54,17 +44,32 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
     return sendAsset(req, reply, blobs, asset);
   });
 
-  app.post<IdParams>('/v1/videos/:id/remix', async (req, reply) =>
-    sendVideo(reply, await withBody(req, (input) => service.remix(req.projectId, req.params.id, input))),
-  );
-
-  app.post('/v1/videos/edits', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.edit(req.projectId, input))));
-
-  app.post('/v1/videos/extensions', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.extend(req.projectId, input))));
-
-  app.post('/v1/videos/characters', async (req, reply) =>
-    reply.send(characterObject(await withBody(req, (input) => service.createCharacter(req.projectId, input)))),
-  );
-
   app.get<IdParams>('/v1/videos/characters/:id', async (req, reply) => reply.send(characterObject(await service.getCharacter(req.projectId, req.params.id))));
+
+  // Bodies (JSON or multipart) only reach these routes; multipart's per-request hooks stay out of the reads.
+  app.register(async (uploads) => {
+    await uploads.register(multipart, { throwFileSizeLimit: true });
+    const withBody = async <T>(req: FastifyRequest, fn: (input: Awaited<ReturnType<typeof readBody>>['input']) => Promise<T>) => {
+      const body = await readBody(req, limits);
+      try {
+        return await fn(body.input);
+      } finally {
+        await body.cleanup();
+      }
+    };
+
+    uploads.post('/v1/videos', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.create(req.projectId, input))));
+
+    uploads.post<IdParams>('/v1/videos/:id/remix', async (req, reply) =>
+      sendVideo(reply, await withBody(req, (input) => service.remix(req.projectId, req.params.id, input))),
+    );
+
+    uploads.post('/v1/videos/edits', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.edit(req.projectId, input))));
+
+    uploads.post('/v1/videos/extensions', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.extend(req.projectId, input))));
+
+    uploads.post('/v1/videos/characters', async (req, reply) =>
+      reply.send(characterObject(await withBody(req, (input) => service.createCharacter(req.projectId, input)))),
+    );
+  });
 }
