@@ -31,8 +31,9 @@ export class Sweeper {
       await this.store.markExpired(id, now);
       n++;
     }
-    for (const id of await this.store.listDeletedWithAssets(500)) {
+    for (const id of await this.store.listUnpurged(Date.now(), 500)) {
       await this.removeAssets(id);
+      await this.store.markPurged(id, now);
       n++;
     }
     if (n) this.log.info({ videos: n }, 'swept assets');

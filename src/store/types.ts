@@ -136,8 +136,10 @@ export interface Store {
   /** Completed videos past expires_at whose assets are still on disk. */
   listExpired(nowSec: number, limit: number): Promise<string[]>;
   markExpired(id: string, nowSec: number): Promise<void>;
-  /** Deleted videos not yet in a job: their blobs can go. */
-  listDeletedWithAssets(limit: number): Promise<string[]>;
+  /** Deleted videos whose files may remain and that no runner holds (or whose lease lapsed). */
+  listUnpurged(nowMs: number, limit: number): Promise<string[]>;
+  /** Its files and asset rows are gone. */
+  markPurged(id: string, nowSec: number): Promise<void>;
 
   insertCharacter(c: CharacterRecord): Promise<void>;
   getCharacter(id: string, projectId: string): Promise<CharacterRecord | null>;

@@ -136,11 +136,14 @@ export class VideoService {
     const v = await this.store.markDeleted(id, projectId, now());
     if (!v) throw notFound(`No video found with id '${id}'.`, 'video_id');
     this.hooks.deleted(id);
+    // A running job's files are its runner's to remove; the sweeper purges whatever is left
+    // (also after a crash right here) once no runner holds the job.
+    await this.blobs.deletePrefix(`inputs/${id}`);
     if (!v.leaseOwner || v.status !== 'in_progress') {
       await this.blobs.deletePrefix(`videos/${id}`);
       await this.store.deleteAssetRows(id);
+      await this.store.markPurged(id, now());
     }
-    await this.blobs.deletePrefix(`inputs/${id}`);
     return v;
   }
 

@@ -75,4 +75,10 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX videos_queued ON videos(seq) WHERE status = 'queued' AND deleted_at IS NULL;
   CREATE INDEX videos_leases ON videos(lease_until) WHERE status = 'in_progress' AND deleted_at IS NULL;
   `,
+  // 4: a deleted video is purged (its files and asset rows removed) durably: until purged_at is set
+  // the sweeper keeps trying, so a crash between the delete and the file removal leaves nothing behind.
+  `
+  ALTER TABLE videos ADD COLUMN purged_at INTEGER;
+  CREATE INDEX videos_unpurged ON videos(deleted_at) WHERE deleted_at IS NOT NULL AND purged_at IS NULL;
+  `,
 ];

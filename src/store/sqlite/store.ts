@@ -117,8 +117,10 @@ export class SqliteStore implements Store {
       deleteAssets: p('DELETE FROM assets WHERE video_id = ?'),
       listExpired: p(`SELECT id FROM videos WHERE status = 'completed' AND expired_at IS NULL AND expires_at <= ? LIMIT ?`),
       markExpired: p('UPDATE videos SET expired_at = ? WHERE id = ?'),
-      listDeletedWithAssets: p(`SELECT DISTINCT v.id FROM videos v JOIN assets a ON a.video_id = v.id
-        WHERE v.deleted_at IS NOT NULL AND v.lease_owner IS NULL LIMIT ?`),
+      // A deleted job still running keeps its lease until its runner lets go (or the lease lapses).
+      listUnpurged: p(`SELECT id FROM videos INDEXED BY videos_unpurged WHERE deleted_at IS NOT NULL AND purged_at IS NULL
+        AND (lease_owner IS NULL OR lease_until < ?) LIMIT ?`),
+      markPurged: p('UPDATE videos SET purged_at = ? WHERE id = ?'),
       insertVideo: p(`INSERT INTO videos (id, project_id, model, status, progress, created_at, prompt, size, seconds,
         remixed_from_video_id, kind, source_video_id, params, engine, billed_seconds)
         VALUES (@id, @projectId, @model, 'queued', 0, @createdAt, @prompt, @size, @seconds,
@@ -333,8 +335,12 @@ export class SqliteStore implements Store {
     this.stmts.markExpired.run(nowSec, id);
   }
 
-  async listDeletedWithAssets(limit: number): Promise<string[]> {
-    return (this.stmts.listDeletedWithAssets.all(limit) as Row[]).map((r) => r.id);
+  async listUnpurged(nowMs: number, limit: number): Promise<string[]> {
+    return (this.stmts.listUnpurged.all(nowMs, limit) as Row[]).map((r) => r.id);
+  }
+
+  async markPurged(id: string, nowSec: number): Promise<void> {
+    this.stmts.markPurged.run(nowSec, id);
   }
 
   async insertCharacter(c: CharacterRecord): Promise<void> {
