@@ -14,6 +14,8 @@ export interface VideoParams {
   characters: string[];
   /** Number of extensions in this video's chain (0 for a fresh video). */
   extensionCount: number;
+  /** An extension: the seconds it adds (`seconds` holds the stitched total). */
+  extendSeconds?: number;
 }
 
 export interface VideoRecord {

@@ -114,7 +114,7 @@ export class VideoService {
       remixedFromVideoId: null, kind: 'extension', sourceVideoId: src.record?.id ?? null, engine: src.engine,
       params: {
         seed: src.record?.params.seed ?? hashSeed(prompt), fit: this.cfg.referenceFit, referenceKey: null,
-        uploadKey: src.uploadKey, characters: src.record?.params.characters ?? [], extensionCount: count,
+        uploadKey: src.uploadKey, characters: src.record?.params.characters ?? [], extensionCount: count, extendSeconds: Number(seconds),
       },
     }, Number(seconds));
   }

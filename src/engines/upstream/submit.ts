@@ -52,8 +52,8 @@ export async function buildRequest(client: UpstreamClient, job: JobContext, sour
     const fields: Record<string, unknown> = { prompt };
     const files: [string, { filename: string; contentType: string; data: Buffer }][] = [];
     if (v.kind === 'extension') {
-      const sourceSeconds = Number(job.inputs.source?.seconds ?? 0);
-      fields.seconds = String(Number(v.seconds) - sourceSeconds);
+      // Upstreams take the seconds to add. Jobs stored before extendSeconds existed had a source record.
+      fields.seconds = String(v.params.extendSeconds ?? Number(v.seconds) - Number(job.inputs.source?.seconds ?? 0));
     }
     if (id) fields.video = { id: sourceUpstreamId };
     else if (job.inputs.sourceVideoPath) files.push(['video', { filename: 'source.mp4', contentType: 'video/mp4', data: await readFile(job.inputs.sourceVideoPath) }]);
