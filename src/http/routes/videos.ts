@@ -27,7 +27,16 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
     });
   });
 
-  app.get<IdParams>('/v1/videos/:id', { schema: { response: { 200: VIDEO_SCHEMA } } }, async (req, reply) => sendVideo(reply, await service.get(req.projectId, req.params.id)));
+  // A finished video's record comes from the store's cache as the same object each time, and
+  // its body is kept beside it: polling it costs no serialization.
+  const finishedBodies = new WeakMap<VideoRecord, string>();
+  app.get<IdParams>('/v1/videos/:id', { schema: { response: { 200: VIDEO_SCHEMA } } }, async (req, reply) => {
+    const v = await service.get(req.projectId, req.params.id);
+    if (v.status !== 'completed' && v.status !== 'failed') return sendVideo(reply, v);
+    let body = finishedBodies.get(v);
+    if (body === undefined) finishedBodies.set(v, (body = JSON.stringify(videoObject(v))));
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
 
   app.delete<IdParams>('/v1/videos/:id', async (req, reply) => {
     const v = await service.delete(req.projectId, req.params.id);
