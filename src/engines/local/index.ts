@@ -247,11 +247,15 @@ export class LocalEngine implements Engine {
           await onProgress(pct);
         }
       }
+      // The thumbnail and spritesheet are encoded (off the main thread) while ffmpeg finishes
+      // its last frames, rather than after.
+      const previews = sink.previews();
+      previews.catch(() => {});
       await sink.end();
+      return await previews;
     } catch (err) {
       sink.kill();
       throw err;
     }
-    return sink.previews();
   }
 }
