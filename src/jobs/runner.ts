@@ -111,13 +111,15 @@ export class Runner {
   /** The one claiming loop: takes jobs while there is room, then waits for a job to end or be queued. */
   private async dispatch(): Promise<void> {
     while (!this.stopping) {
-      if (this.jobs.size >= this.capacity) {
+      // No room anywhere: no claim (it would only walk past jobs that cannot start) until a job ends.
+      const full = this.full();
+      if (this.jobs.size >= this.capacity || (this.limits.size > 0 && full.length === this.limits.size)) {
         await this.wait();
         continue;
       }
       let job: VideoRecord | null = null;
       try {
-        job = await this.store.claimNext(this.owner, this.cfg.jobLeaseMs, Date.now(), this.full());
+        job = await this.store.claimNext(this.owner, this.cfg.jobLeaseMs, Date.now(), full);
       } catch (err) {
         this.log.error({ err }, 'claim failed');
       }
