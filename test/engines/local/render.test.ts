@@ -74,6 +74,18 @@ test('night is darker than day, and snow adds bright particles', async () => {
   assert.ok(brightPixels(snow) > brightPixels(clear) + 200, `bright pixels: snow ${brightPixels(snow)}, clear ${brightPixels(clear)}`);
 });
 
+test('falling snow over a panning camera gives the same frames for the same seed', async () => {
+  const prompt = 'hot air balloons over snowy mountains, slow pan left';
+  const a = await render({ prompt, size: SIZE, seconds: '1', seed: 5 });
+  const b = await render({ prompt, size: SIZE, seconds: '1', seed: 5 });
+  const ha = await frameHashes(a.video, W, H);
+  assert.deepEqual(await frameHashes(b.video, W, H), ha);
+  assert.equal(new Set(ha).size, ha.length, 'every frame moves');
+  const clear = (await framesAt((await render({ prompt: 'hot air balloons over mountains, slow pan left', size: SIZE, seconds: '1', seed: 5 })).video, W, H, [12])).get(12)!;
+  const snow = (await framesAt(a.video, W, H, [12])).get(12)!;
+  assert.ok(brightPixels(snow) > brightPixels(clear) + 100, `bright pixels: snow ${brightPixels(snow)}, clear ${brightPixels(clear)}`);
+});
+
 test('unknown words still render a picture', async () => {
   const r = await render({ prompt: 'quantum marmalade symphony of velvet echoes', size: SIZE, seconds: '1' });
   const f = (await framesAt(r.video, W, H, [0])).get(0)!;
