@@ -33,7 +33,11 @@ function* boxes(buf: Buffer, from: number, to: number): Generator<Box> {
   }
 }
 
-async function readAt(fh: FileHandle, pos: number, length: number): Promise<Buffer> {
+/** Read at first: a fast-start MP4's moov is usually inside, so one read serves the whole walk. */
+const FIRST_READ = 64 * 1024;
+
+async function readAt(fh: FileHandle, pos: number, length: number, first: Buffer): Promise<Buffer> {
+  if (pos + length <= first.length) return first.subarray(pos, pos + length);
   const buf = Buffer.alloc(length);
   const { bytesRead } = await fh.read(buf, 0, length, pos);
   return buf.subarray(0, bytesRead);
@@ -41,10 +45,12 @@ async function readAt(fh: FileHandle, pos: number, length: number): Promise<Buff
 
 /** The moov box's payload, found by walking the top-level boxes (it may come after mdat). */
 async function readMoov(fh: FileHandle): Promise<Buffer | null> {
-  const { size: fileSize } = await fh.stat();
+  const first = await readAt(fh, 0, FIRST_READ, Buffer.alloc(0));
+  const fileSize = first.length < FIRST_READ ? first.length : (await fh.stat()).size;
+  const read = (pos: number, length: number) => readAt(fh, pos, length, first);
   let pos = 0;
   for (let n = 0; n < MAX_TOP_BOXES && pos + 8 <= fileSize; n++) {
-    const head = await readAt(fh, pos, 16);
+    const head = await read(pos, Math.min(16, fileSize - pos));
     if (head.length < 8) return null;
     let size = head.readUInt32BE(0);
     let header = 8;
@@ -58,7 +64,7 @@ async function readMoov(fh: FileHandle): Promise<Buffer | null> {
     if (size < header || pos + size > fileSize) return null;
     if (head.toString('latin1', 4, 8) === 'moov') {
       if (size - header > MAX_MOOV_BYTES) return null;
-      return readAt(fh, pos + header, size - header);
+      return read(pos + header, size - header);
     }
     pos += size;
   }

@@ -2,7 +2,7 @@
 // other file (other codecs, moov at the end, cut files, not an MP4) to ffprobe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isH264Mp4 } from '../../src/jobs/mp4.js';
 import { probe, run, tools } from '../../src/media/index.js';
@@ -26,6 +26,11 @@ test('H.264 MP4s are recognised with moov first or last, and ffprobe agrees', as
     assert.equal(await isH264Mp4(file), true, file);
     assert.equal((await probe(file)).codec, 'h264');
   }
+  // Larger than the first read, moov last: found by walking the boxes on disk.
+  const big = join(dir, 'big.mp4');
+  await run(tools().ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=24,noise=alls=100:allf=t+u', '-t', '2', ...h264, '-y', big]);
+  assert.ok(statSync(big).size > 256 * 1024);
+  assert.equal(await isH264Mp4(big), true);
 });
 
 test('another codec, a cut file, and files that are not MP4 are left to ffprobe', async () => {
