@@ -1,13 +1,17 @@
 // Validates what reelay answers against OpenAI's published OpenAPI document for /videos
 // (../shared/spec/openai-videos.openapi.yaml), widened where the contract says so, and records
 // every response an OpenAI client receives so a test can check all of them.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
 
-export const SPEC_PATH = resolve(import.meta.dirname, '../../../shared/spec/openai-videos.openapi.yaml');
+// The project's shared spec when this checkout sits beside it; else the copy kept in test/spec
+// (a clone on its own, as CI makes), which a test keeps identical to the shared one when both exist.
+export const SHARED_SPEC_PATH = resolve(import.meta.dirname, '../../../shared/spec/openai-videos.openapi.yaml');
+export const VENDORED_SPEC_PATH = resolve(import.meta.dirname, '../spec/openai-videos.openapi.yaml');
+export const SPEC_PATH = existsSync(SHARED_SPEC_PATH) ? SHARED_SPEC_PATH : VENDORED_SPEC_PATH;
 
 const ID = 'https://reelay.test/openai-videos.json';
 
