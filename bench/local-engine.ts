@@ -4,7 +4,7 @@
 // spritesheet) so its own peak RSS can be read.
 //   node --import tsx bench/local-engine.ts
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +24,24 @@ const CASES = [
 interface ChildResult {
   wallMs: number;
   cpuMs: number;
+  /** CPU time of the processes the job ran and waited for (ffmpeg), when /proc tells it. */
+  toolsCpuMs: number | null;
   maxRssMb: number;
   assets: string[];
+}
+
+/**
+ * CPU time of this process's finished children (cutime + cstime in /proc/self/stat, at the usual
+ * 100 ticks a second), or null off Linux. Wall-time ratios swing with whatever else the machine is
+ * running; CPU-time ratios much less, so both are printed.
+ */
+function childrenCpuMs(): number | null {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** In the child: one job through LocalEngine.run with a throwaway JobContext. */
@@ -39,6 +55,7 @@ async function renderInChild(size: string, seconds: number, prompt: string): Pro
   const engine = new LocalEngine(new ModelCatalog(), { fps: FPS });
   const started = performance.now();
   const cpu0 = process.cpuUsage();
+  const tools0 = childrenCpuMs();
   try {
     await engine.run({
       video: {
@@ -63,7 +80,9 @@ async function renderInChild(size: string, seconds: number, prompt: string): Pro
     });
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpu0);
-    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, assets };
+    const tools1 = childrenCpuMs();
+    const toolsCpuMs = tools0 === null || tools1 === null ? null : tools1 - tools0;
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, toolsCpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, assets };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -85,12 +104,14 @@ function child(size: string, seconds: number, prompt: string): Promise<ChildResu
 }
 
 /** ffmpeg alone: the same number of testsrc2 frames at the same size, preset and pixel format. */
-async function baseline(size: string, frames: number): Promise<number> {
+async function baseline(size: string, frames: number): Promise<{ wallMs: number; cpuMs: number | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'reelay-bench-base-'));
   const started = performance.now();
+  const cpu0 = childrenCpuMs();
   try {
     await run(tools().ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${FPS}`, '-frames:v', String(frames), ...H264_ARGS, join(dir, 'b.mp4')]);
-    return performance.now() - started;
+    const cpu1 = childrenCpuMs();
+    return { wallMs: performance.now() - started, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -105,13 +126,18 @@ export async function runLocalEngineBench(): Promise<void> {
       const b1 = await baseline(c.size, frames);
       const r = await child(c.size, c.seconds, prompt);
       const b2 = await baseline(c.size, frames);
-      const base = (b1 + b2) / 2;
+      const base = (b1.wallMs + b2.wallMs) / 2;
       const ratio = r.wallMs / base;
       const rt = (c.seconds * 1000) / r.wallMs;
+      // The job's CPU (node painting plus its ffmpeg) over the baseline ffmpeg's.
+      const baseCpu = b1.cpuMs === null || b2.cpuMs === null ? null : (b1.cpuMs + b2.cpuMs) / 2;
+      const cpuRatio = baseCpu && r.toolsCpuMs !== null ? (r.cpuMs + r.toolsCpuMs) / baseCpu : null;
       console.log(`  ${c.size} ${c.seconds}s (${frames} frames) "${prompt}"`);
       console.log(
-        `    render ${(r.wallMs / 1000).toFixed(2)} s (node cpu ${(r.cpuMs / 1000).toFixed(2)} s) | testsrc2 encode ${(base / 1000).toFixed(2)} s | ` +
-          `ratio ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'ok' : 'OVER'} | real-time ${rt.toFixed(2)}x | ` +
+        `    render ${(r.wallMs / 1000).toFixed(2)} s (node cpu ${(r.cpuMs / 1000).toFixed(2)} s` +
+          `${r.toolsCpuMs === null ? '' : `, its ffmpeg cpu ${(r.toolsCpuMs / 1000).toFixed(2)} s`}) | testsrc2 encode ${(base / 1000).toFixed(2)} s` +
+          `${baseCpu === null ? '' : ` (cpu ${(baseCpu / 1000).toFixed(2)} s)`} | ratio ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'ok' : 'OVER'}` +
+          `${cpuRatio === null ? '' : ` (cpu ${cpuRatio.toFixed(2)}x)`} | real-time ${rt.toFixed(2)}x | ` +
           `peak RSS ${r.maxRssMb.toFixed(0)} MB ${r.maxRssMb <= 300 ? 'ok' : 'OVER'} | assets ${r.assets.join(',')}`,
       );
     }
