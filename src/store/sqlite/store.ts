@@ -86,7 +86,8 @@ export class SqliteStore implements Store {
       listDesc: p('SELECT * FROM videos WHERE project_id = ? AND deleted_at IS NULL AND seq < ? ORDER BY seq DESC LIMIT ?'),
       listAsc: p('SELECT * FROM videos WHERE project_id = ? AND deleted_at IS NULL AND seq > ? ORDER BY seq ASC LIMIT ?'),
       // A lapsed lease is taken over only from another runner: one of ours is still running it here.
-      // Two index walks (videos_queued, videos_leases), never a scan of the jobs in progress; the older wins.
+      // Two index walks, never a scan of the jobs in progress: the oldest queued job (videos_queued) and the
+      // longest-lapsed lease (videos_leases; ties, as after a restart, in creation order); the older job wins.
       claim: p(`UPDATE videos SET status = 'in_progress', lease_owner = @owner, lease_until = @until, attempts = attempts + 1
         WHERE seq = (SELECT seq FROM (
           SELECT * FROM (SELECT seq FROM videos INDEXED BY videos_queued WHERE status = 'queued' AND deleted_at IS NULL AND available_at <= @now
@@ -94,7 +95,7 @@ export class SqliteStore implements Store {
           UNION ALL
           SELECT * FROM (SELECT seq FROM videos INDEXED BY videos_leases WHERE status = 'in_progress' AND deleted_at IS NULL AND lease_until < @now
             AND available_at <= @now AND (lease_owner IS NULL OR lease_owner != @owner)
-            AND engine NOT IN (SELECT value FROM json_each(@skip)) ORDER BY seq LIMIT 1)
+            AND engine NOT IN (SELECT value FROM json_each(@skip)) ORDER BY lease_until, seq LIMIT 1)
         ) ORDER BY seq LIMIT 1)
         RETURNING *`),
       renewMany: p(`UPDATE videos SET lease_until = @until WHERE id IN (SELECT value FROM json_each(@ids))
