@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
@@ -116,6 +116,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 export async function runUpstreamBench(): Promise<void> {
+  const load0 = loadavg()[0];
   const fake = await fakeUpstream();
   const dataDir = mkdtempSync(join(tmpdir(), 'reelay-bench-up-data-'));
   const { proc, url } = await startReelay({
@@ -209,6 +210,8 @@ export async function runUpstreamBench(): Promise<void> {
     const p99 = pct(staleness, 99);
     const line = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(34)} ${value.padStart(12)}  ${note}`);
     console.log(`upstream engine: ${JOBS} jobs in flight on one fake upstream (ramp-up ${rampSec.toFixed(1)} s)`);
+    // Other work on the machine stretches every wall-clock figure here: say how busy it was.
+    line('machine load (1-min average)', `${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`, `(${cpus().length} CPUs; start -> end of the run)`);
     line('configured poll interval', `${POLL_MS} ms`);
     line('status polls per second', (polls / (wall / 1000)).toFixed(0), `(ideal ${(JOBS / (POLL_MS / 1000)).toFixed(0)}: one per job per interval)`);
     line('reelay CPU time per poll', `${((cpu * 1000) / Math.max(1, polls)).toFixed(0)} µs`, `(${((cpu / wall) * 100).toFixed(0)}% of one core while tracking ${JOBS})`);
