@@ -75,7 +75,7 @@ export async function runHttpBench(): Promise<void> {
       const ours = await load({ url: `${reelay.url}/v1/videos/${created.id}`, headers });
       console.log(`GET /v1/videos/{id}, ${CONNECTIONS} connections, ${DURATION} s each (2 cores shared by load generator and server)`);
       console.log(`  bare fastify (same JSON from memory): ${base.rps.toFixed(0)} req/s, p99 ${base.p99} ms`);
-      console.log(`  reelay (real server: auth, store, hooks, info logs): ${ours.rps.toFixed(0)} req/s, p99 ${ours.p99} ms`);
+      console.log(`  reelay (real server: auth, store, hooks, ${env.REELAY_LOG_LEVEL}-level logs): ${ours.rps.toFixed(0)} req/s, p99 ${ours.p99} ms`);
       console.log(`  ratio reelay/bare: ${(ours.rps / base.rps).toFixed(2)} (target >= 0.75); p99 target <= 10 ms: ${ours.p99 <= 10 ? 'met' : 'NOT met'}`);
     } finally {
       await stop(bare.proc);
