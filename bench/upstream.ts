@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { run, tools } from '../src/media/index.js';
+import { openStore } from '../src/store/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const JOBS = Number(process.env.BENCH_UPSTREAM_JOBS ?? 5000);
@@ -113,10 +114,55 @@ function rssMb(pid: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The runner's store work with JOBS jobs in progress, each next to a baseline from the same run: a claim
+ * (against one with nothing in progress: a scan of the jobs in progress would show as a large ratio),
+ * one heartbeat renewing every lease in batches (against one statement per lease), and resuming every
+ * job after a restart.
+ */
+async function storeCosts() {
+  const dir = mkdtempSync(join(tmpdir(), 'reelay-bench-up-store-'));
+  const store = openStore(dir);
+  try {
+    const projectId = await store.ensureProject('bench');
+    const insert = (i: number) =>
+      store.insertVideo({
+        id: `video_store${i}`, projectId, model: 'bench-up', createdAt: 1, prompt: `bench job ${i}`, size: '1280x720', seconds: '4',
+        remixedFromVideoId: null, kind: 'create', sourceVideoId: null, params: { characters: [] } as never, engine: 'upstream:fast', billedSeconds: 4,
+      });
+    const claimUs = async (n: number, owner: string) => {
+      const t = performance.now();
+      for (let i = 0; i < n; i++) if (!(await store.claimNext(owner, 60_000, Date.now()))) throw new Error('nothing to claim');
+      return ((performance.now() - t) * 1000) / n;
+    };
+    for (let i = 0; i < 100; i++) await insert(i);
+    const emptyClaim = await claimUs(100, 'bench-a'); // at most 100 in progress
+    for (let i = 100; i < JOBS + 100; i++) await insert(i);
+    await claimUs(JOBS - 100, 'bench-a');
+    const fullClaim = await claimUs(100, 'bench-a'); // JOBS in progress and more
+    const ids = Array.from({ length: JOBS }, (_, i) => `video_store${i}`);
+    let t = performance.now();
+    for (let i = 0; i < ids.length; i += 500) await store.renewLeases(ids.slice(i, i + 500), 'bench-a', 60_000, Date.now());
+    const batchMs = performance.now() - t;
+    t = performance.now();
+    for (const id of ids) await store.renewLeases([id], 'bench-a', 60_000, Date.now());
+    const singleMs = performance.now() - t;
+    await store.releaseAllLeases();
+    t = performance.now();
+    await claimUs(JOBS, 'bench-b');
+    const resumeMs = performance.now() - t;
+    return { emptyClaim, fullClaim, batchMs, singleMs, resumeMs };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 export async function runUpstreamBench(): Promise<void> {
   const load0 = loadavg()[0];
+  const costs = await storeCosts();
   const fake = await fakeUpstream();
   const dataDir = mkdtempSync(join(tmpdir(), 'reelay-bench-up-data-'));
   const { proc, url } = await startReelay({
@@ -212,6 +258,9 @@ export async function runUpstreamBench(): Promise<void> {
     console.log(`upstream engine: ${JOBS} jobs in flight on one fake upstream (ramp-up ${rampSec.toFixed(1)} s)`);
     // Other work on the machine stretches every wall-clock figure here: say how busy it was.
     line('machine load (1-min average)', `${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`, `(${cpus().length} CPUs; start -> end of the run)`);
+    line(`claim with ${JOBS} in progress`, `${costs.fullClaim.toFixed(0)} µs`, `(${(costs.fullClaim / costs.emptyClaim).toFixed(1)}x a claim with none in progress: ${costs.emptyClaim.toFixed(0)} µs)`);
+    line(`heartbeat renewing ${JOBS} leases`, `${costs.batchMs.toFixed(0)} ms`, `(batches of 500; one statement per lease: ${costs.singleMs.toFixed(0)} ms, ${(costs.singleMs / costs.batchMs).toFixed(1)}x)`);
+    line(`resuming ${JOBS} jobs after a restart`, `${costs.resumeMs.toFixed(0)} ms`, `(${((costs.resumeMs * 1000) / JOBS).toFixed(0)} µs per claim)`);
     line('configured poll interval', `${POLL_MS} ms`);
     line('status polls per second', (polls / (wall / 1000)).toFixed(0), `(ideal ${(JOBS / (POLL_MS / 1000)).toFixed(0)}: one per job per interval)`);
     line('reelay CPU time per poll', `${((cpu * 1000) / Math.max(1, polls)).toFixed(0)} µs`, `(${((cpu / wall) * 100).toFixed(0)}% of one core while tracking ${JOBS})`);
