@@ -98,8 +98,9 @@ export class SqliteStore implements Store {
             AND engine NOT IN (SELECT value FROM json_each(@skip)) ORDER BY lease_until, seq LIMIT 1)
         ) ORDER BY seq LIMIT 1)
         RETURNING *`),
+      // By id (the unary + keeps the planner off the status index, which would walk every job in progress).
       renewMany: p(`UPDATE videos SET lease_until = @until WHERE id IN (SELECT value FROM json_each(@ids))
-        AND lease_owner = @owner AND deleted_at IS NULL AND status = 'in_progress' RETURNING id`),
+        AND lease_owner = @owner AND +deleted_at IS NULL AND +status = 'in_progress' RETURNING id`),
       progress: p(`UPDATE videos SET progress = MAX(progress, MIN(@progress, 99)) WHERE ${OWNED}`),
       checkpoint: p(`UPDATE videos SET engine_state = @state WHERE ${OWNED}`),
       complete: p(`UPDATE videos SET status = 'completed', progress = 100, completed_at = @completedAt, expires_at = @expiresAt,
