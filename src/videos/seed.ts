@@ -1,4 +1,4 @@
-// The default seed: derived from the prompt, so the same prompt gives the same video.
+// The default seed: derived from the prompt, so the same prompt gives the same video (FNV-1a).
 export function hashSeed(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

@@ -1,6 +1,7 @@
 // Reads a prompt into a scene: setting, time of day, weather, subjects, camera, speed, style.
 // Words it does not know still count: they pick the palette hue. `parseWords` reports only what
 // the prompt says, so a remix can change those parts of its source's scene and keep the rest.
+import { hashSeed } from '../../videos/seed.js';
 
 export type TimeOfDay = 'dawn' | 'day' | 'sunset' | 'dusk' | 'night';
 export type Weather = 'clear' | 'rain' | 'snow' | 'fog' | 'storm' | 'wind';
@@ -132,15 +133,8 @@ const GRAMMAR = new Set([
   'left', 'right', 'in', 'out', 'dolly', 'orbit', 'static', 'timelapse', 'time', 'lapse',
 ]);
 
-/** FNV-1a: a stable 32-bit hash of a string. */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** A stable 32-bit hash of a string: the same one that derives a video's default seed. */
+export const hash32 = hashSeed;
 
 /** A count and colour from the few words before a subject ("three red balloons"). */
 function qualifiers(text: string, index: number, matched: string, kind: string): { count: number; color: string | null } {
