@@ -1,30 +1,17 @@
 // SIGKILL a real `reelay serve` mid-render and start it again on the same data dir: every
 // accepted video still finishes, progress never goes back, nothing is duplicated.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startChildServer, tempDir, rmrf, type ChildServer } from '../helpers/server.js';
 import { probeBuffer } from '../helpers/media.js';
-import { api, pollUntil, pollUntilTerminal, ProgressLog } from './helpers.js';
+import { api, childServers, pollUntil, pollUntilTerminal, ProgressLog } from './helpers.js';
 
 const KEY = 'sk-reelay-crash-test-0123456789';
-const dirs: string[] = [];
-const children: ChildServer[] = [];
-after(async () => {
-  for (const c of children) await c.kill('SIGKILL');
-  for (const d of dirs) rmrf(d);
-});
-
-async function start(dir: string, env: Record<string, string> = {}) {
-  const c = await startChildServer({ REELAY_DATA_DIR: dir, REELAY_API_KEY: KEY, REELAY_CONCURRENCY: '1', ...env });
-  children.push(c);
-  return c;
-}
+const { dataDir, start } = childServers(KEY, 'reelay-crash-');
 
 test('SIGKILL mid-render, restart: every accepted video completes, progress is monotonic, no duplicates', async () => {
-  const dir = tempDir('reelay-crash-');
-  dirs.push(dir);
+  const dir = dataDir();
   const log = new ProgressLog();
   let server = await start(dir);
   let a = api(server.url, KEY);
@@ -69,8 +56,7 @@ test('SIGKILL mid-render, restart: every accepted video completes, progress is m
 });
 
 test('a job whose process keeps dying fails with internal_error once out of attempts', async () => {
-  const dir = tempDir('reelay-crash-');
-  dirs.push(dir);
+  const dir = dataDir();
   const log = new ProgressLog();
   const env = { REELAY_JOB_MAX_ATTEMPTS: '2' };
   let server = await start(dir, env);

@@ -1,5 +1,7 @@
 // Small helpers for the job tests: raw HTTP against a server, and a progress recorder.
 import assert from 'node:assert/strict';
+import { after } from 'node:test';
+import { startChildServer, tempDir, rmrf, type ChildServer } from '../helpers/server.js';
 
 export interface VideoJson {
   id: string;
@@ -110,4 +112,29 @@ export async function pollUntil(a: Api, id: string, log: ProgressLog, pred: (v: 
     if (Date.now() > deadline) throw new Error(`${id}: condition not met after ${timeoutMs} ms (${body.status} ${body.progress})`);
     await sleep(50);
   }
+}
+
+/**
+ * Real `reelay serve` children for one test file, each on a data dir that outlives restarts;
+ * when the file's tests end every child is killed and every dir removed.
+ */
+export function childServers(key: string, prefix: string) {
+  const dirs: string[] = [];
+  const children: ChildServer[] = [];
+  after(async () => {
+    for (const c of children) await c.kill('SIGKILL');
+    for (const d of dirs) rmrf(d);
+  });
+  return {
+    dataDir(): string {
+      const dir = tempDir(prefix);
+      dirs.push(dir);
+      return dir;
+    },
+    async start(dir: string, env: Record<string, string> = {}): Promise<ChildServer> {
+      const c = await startChildServer({ REELAY_DATA_DIR: dir, REELAY_API_KEY: key, REELAY_CONCURRENCY: '1', ...env });
+      children.push(c);
+      return c;
+    },
+  };
 }

@@ -1,23 +1,11 @@
 // SIGTERM drains a real `reelay serve`: it stops taking jobs, reports not ready, finishes (or,
 // past the grace period, interrupts) running work, exits 0; a restart finishes everything.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startChildServer, tempDir, rmrf, type ChildServer } from '../helpers/server.js';
-import { api, pollUntil, pollUntilTerminal, ProgressLog, sleep } from './helpers.js';
+import { api, childServers, pollUntil, pollUntilTerminal, ProgressLog, sleep } from './helpers.js';
 
 const KEY = 'sk-reelay-sigterm-test-0123456789';
-const dirs: string[] = [];
-const children: ChildServer[] = [];
-after(async () => {
-  for (const c of children) await c.kill('SIGKILL');
-  for (const d of dirs) rmrf(d);
-});
-
-async function start(dir: string, env: Record<string, string> = {}) {
-  const c = await startChildServer({ REELAY_DATA_DIR: dir, REELAY_API_KEY: KEY, REELAY_CONCURRENCY: '1', ...env });
-  children.push(c);
-  return c;
-}
+const { dataDir, start } = childServers(KEY, 'reelay-term-');
 
 /** Polls /readyz until the process is gone; returns the statuses seen. */
 async function watchReadiness(url: string, exited: Promise<unknown>) {
@@ -38,8 +26,7 @@ async function watchReadiness(url: string, exited: Promise<unknown>) {
 }
 
 test('SIGTERM while a job renders: not ready, the job finishes, exit 0; a restart runs what was queued', async () => {
-  const dir = tempDir('reelay-term-');
-  dirs.push(dir);
+  const dir = dataDir();
   const log = new ProgressLog();
   // A grace far longer than the render, so a loaded machine still finishes it while draining.
   const server = await start(dir, { REELAY_SHUTDOWN_GRACE_MS: '300000' });
@@ -70,8 +57,7 @@ test('SIGTERM while a job renders: not ready, the job finishes, exit 0; a restar
 });
 
 test('past the shutdown grace a job is interrupted, not failed, and resumes on restart without spending an attempt', async () => {
-  const dir = tempDir('reelay-term-');
-  dirs.push(dir);
+  const dir = dataDir();
   const log = new ProgressLog();
   // One attempt only: if shutting down counted as an attempt, the restart would fail the job.
   const env = { REELAY_SHUTDOWN_GRACE_MS: '300', REELAY_JOB_MAX_ATTEMPTS: '1' };
@@ -95,8 +81,7 @@ test('past the shutdown grace a job is interrupted, not failed, and resumes on r
 });
 
 test('SIGINT drains like SIGTERM; a second signal forces exit 1, and the job still completes after a restart', async () => {
-  const dir = tempDir('reelay-term-');
-  dirs.push(dir);
+  const dir = dataDir();
   const log = new ProgressLog();
   const env = { REELAY_SHUTDOWN_GRACE_MS: '300000' };
   const server = await start(dir, env);
