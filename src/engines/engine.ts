@@ -11,7 +11,8 @@ export interface JobInputs {
   /** The source video's record when the source is a reelay video. */
   source: VideoRecord | null;
   /** Characters named by the video: name and a PNG key frame. */
-  characters: { id: string; name: string; framePath: string }[];
+  /** Named characters: a key frame each, and the clip they were made from (relayed to upstreams). */
+  characters: { id: string; name: string; framePath: string; clipPath: string }[];
 }
 
 export interface JobContext {

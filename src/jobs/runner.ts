@@ -268,7 +268,7 @@ export class Runner {
     const characters: JobInputs['characters'] = [];
     for (const id of p.characters) {
       const c = await this.store.getCharacter(id, video.projectId);
-      if (c) characters.push({ id: c.id, name: c.name, framePath: await this.blobs.localPath(c.frameKey) });
+      if (c) characters.push({ id: c.id, name: c.name, framePath: await this.blobs.localPath(c.frameKey), clipPath: await this.blobs.localPath(c.clipKey) });
     }
     return {
       referencePath: p.referenceKey ? await this.blobs.localPath(p.referenceKey) : null,

@@ -10,6 +10,8 @@ export interface UpstreamModelConfig {
   remix: boolean;
   edit: boolean;
   extend: boolean;
+  /** Videos may name characters: reelay uploads each character's clip to the upstream first. */
+  characters: boolean;
 }
 
 export interface UpstreamConfig {
@@ -80,7 +82,7 @@ const NUMBERS = [
 ] as const;
 const BOOLEANS = ['multipartOnly', 'variants', 'listJobs', 'cancel'] as const;
 const KNOWN = new Set(['id', 'baseUrl', 'apiKeyEnv', 'models', 'extraFields', ...NUMBERS, ...BOOLEANS]);
-const MODEL_KEYS = new Set(['upstreamModel', 'sizes', 'seconds', 'inputReference', 'remix', 'edit', 'extend']);
+const MODEL_KEYS = new Set(['upstreamModel', 'sizes', 'seconds', 'inputReference', 'remix', 'edit', 'extend', 'characters']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -110,6 +112,7 @@ function parseModel(where: string, publicId: string, raw: unknown): UpstreamMode
     remix: flag('remix'),
     edit: flag('edit'),
     extend: flag('extend'),
+    characters: flag('characters'),
   };
 }
 

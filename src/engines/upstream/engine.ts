@@ -7,7 +7,7 @@ import { EngineError, type Engine, type JobContext } from '../engine.js';
 import type { ModelCapabilities } from '../../videos/models.js';
 import { DownloadError, sniff, type AssetVariant, type UpstreamClient } from './client.js';
 import type { PollScheduler } from './scheduler.js';
-import { buildRequest, reconcile, sendCreate } from './submit.js';
+import { buildCharacterRequest, buildRequest, reconcile, sendCreate } from './submit.js';
 import { isObject } from './normalise.js';
 
 /** What the engine checkpoints. `submitting` is written before the create leaves, `submitted` as soon as the id is known. */
@@ -165,7 +165,18 @@ export class UpstreamEngine implements Engine {
       await client.inFlight.acquire(job.signal);
       let keep = false;
       try {
-        const req = await buildRequest(client, job, sourceUpstreamId);
+        // A create naming characters makes them on this upstream first (a remix's are already there).
+        let characterIds: string[] = [];
+        if (v.kind === 'create' && job.inputs.characters.length) {
+          const made = await this.makeCharacters(client, job);
+          if (!Array.isArray(made)) {
+            lastMessage = `${client.id}: ${made.message}`;
+            this.log.warn({ video_id: v.id, upstream: client.id, why: made.message }, 'upstream did not take a character');
+            continue;
+          }
+          characterIds = made;
+        }
+        const req = await buildRequest(client, job, sourceUpstreamId, characterIds);
         for (let attempt = 0; attempt <= client.cfg.submitRetries; attempt++) {
           if (job.signal.aborted) throw job.signal.reason;
           const startedAt = Date.now();
@@ -194,6 +205,26 @@ export class UpstreamEngine implements Engine {
     // Nothing was accepted anywhere; clear the marker so a later attempt may submit afresh.
     await job.checkpoint(null);
     throw new EngineError('upstream_error', `No upstream accepted the job (${lastMessage}).`);
+  }
+
+  /**
+   * Uploads each character's clip to this upstream and returns their ids there. A character the
+   * upstream refuses fails the job with its message; an upstream that cannot be reached (or is
+   * busy) returns why, and the next upstream serving the model is tried. Nothing is paid for a
+   * character, so an upload whose answer was lost is simply made again on the next attempt.
+   */
+  private async makeCharacters(client: UpstreamClient, job: JobContext): Promise<string[] | { message: string }> {
+    const ids: string[] = [];
+    for (const [k, c] of job.inputs.characters.entries()) {
+      const out = await sendCreate(client, await buildCharacterRequest(client, c), `${job.video.id}-${job.video.attempts}-character-${k}`);
+      if (out.kind === 'accepted') {
+        ids.push(out.upstreamId);
+        continue;
+      }
+      if (out.kind === 'rejected') throw new EngineError('upstream_error', `The upstream '${client.id}' refused the character '${c.name}': ${out.message}`);
+      return { message: `character '${c.name}': ${out.message}` };
+    }
+    return ids;
   }
 
   /** The video (required, retried when cut) and, side by side, the thumbnail and spritesheet when the upstream has them. */

@@ -50,7 +50,7 @@ export class UpstreamPool implements UpstreamRegistry {
             remix: m.remix,
             edit: m.edit,
             extend: m.extend,
-            characters: false,
+            characters: m.characters,
           },
         });
       }

@@ -30,8 +30,9 @@ function encode(client: UpstreamClient, path: string, fields: Record<string, unk
   const parts: [string, string | { filename: string; contentType: string; data: Buffer }][] = [];
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined || v === null) continue;
-    // Nested objects use bracketed keys, as the SDKs send them (video[id]).
+    // Nested objects use bracketed keys, as the SDKs send them (video[id], characters[0][id]).
     if (isObject(v) && k === 'video') for (const [sk, sv] of Object.entries(v)) parts.push([`${k}[${sk}]`, formText(sv)]);
+    else if (Array.isArray(v) && v.every(isObject)) v.forEach((o, i) => Object.entries(o).forEach(([sk, sv]) => parts.push([`${k}[${i}][${sk}]`, formText(sv)])));
     else parts.push([k, formText(v)]);
   }
   parts.push(...files);
@@ -39,8 +40,16 @@ function encode(client: UpstreamClient, path: string, fields: Record<string, unk
   return { path, body, contentType };
 }
 
-/** The upstream request for this job. `sourceUpstreamId` is the source video's id upstream (remix, edit, extend). */
-export async function buildRequest(client: UpstreamClient, job: JobContext, sourceUpstreamId: string | null): Promise<Built> {
+/** A character for the upstream: its name and the clip it was made from. */
+export async function buildCharacterRequest(client: UpstreamClient, c: JobContext['inputs']['characters'][number]): Promise<Built> {
+  return encode(client, '/videos/characters', { name: c.name }, [['video', { filename: 'character.mp4', contentType: 'video/mp4', data: await readFile(c.clipPath) }]]);
+}
+
+/**
+ * The upstream request for this job. `sourceUpstreamId` is the source video's id upstream (remix,
+ * edit, extend); `characterIds` are the video's characters as created on this upstream.
+ */
+export async function buildRequest(client: UpstreamClient, job: JobContext, sourceUpstreamId: string | null, characterIds: string[] = []): Promise<Built> {
   const v = job.video;
   const model = client.cfg.models[v.model];
   const prompt = v.prompt ?? '';
@@ -65,6 +74,7 @@ export async function buildRequest(client: UpstreamClient, job: JobContext, sour
     model: model?.upstreamModel ?? v.model,
     seconds: v.seconds,
     size: v.size,
+    ...(characterIds.length ? { characters: characterIds.map((id) => ({ id })) } : {}),
   };
   const files: [string, { filename: string; contentType: string; data: Buffer }][] = [];
   if (job.inputs.referencePath) {

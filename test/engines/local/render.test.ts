@@ -199,7 +199,7 @@ test("a character's key frame appears in the video", async () => {
     for (let i = 0; i < rgba.length; i += 4) if (rgba[i] > 200 && rgba[i + 1] < 80 && rgba[i + 2] > 200) n++;
     return n;
   };
-  const withChar = await render({ prompt: 'Mika walks through a meadow', size: SIZE, seconds: '1', inputs: { characters: [{ id: 'char_1', name: 'Mika', framePath: frame }] } });
+  const withChar = await render({ prompt: 'Mika walks through a meadow', size: SIZE, seconds: '1', inputs: { characters: [{ id: 'char_1', name: 'Mika', framePath: frame, clipPath: frame }] } });
   const without = await render({ prompt: 'Mika walks through a meadow', size: SIZE, seconds: '1' });
   const a = (await framesAt(withChar.video, W, H, [12])).get(12)!;
   const b = (await framesAt(without.video, W, H, [12])).get(12)!;

@@ -14,7 +14,7 @@ test('REELAY_UPSTREAMS is read as JSON and filled with defaults', () => {
   assert.equal(u.baseUrl, 'http://gpu:8091/v1');
   assert.equal(u.apiKeyEnv, 'GPU_KEY');
   assert.equal(u.maxInFlight, 16);
-  assert.deepEqual(u.models.wan, { upstreamModel: 'Wan-AI/Wan2.2', sizes: ['1280x720', '720x1280'], seconds: ['4', '8'], inputReference: false, remix: false, edit: false, extend: false });
+  assert.deepEqual(u.models.wan, { upstreamModel: 'Wan-AI/Wan2.2', sizes: ['1280x720', '720x1280'], seconds: ['4', '8'], inputReference: false, remix: false, edit: false, extend: false, characters: false });
 });
 
 test('bad upstream settings are refused with a message naming the place', () => {

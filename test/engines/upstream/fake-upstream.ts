@@ -62,6 +62,8 @@ export class FakeUpstream {
   video!: Buffer;
   jobs = new Map<string, FakeJob>();
   submits: SubmitInfo[] = [];
+  /** Character uploads (POST /v1/videos/characters), kept apart from video submits. */
+  characters: SubmitInfo[] = [];
   polls = 0;
   downloads = 0;
   deletes: string[] = [];
@@ -70,6 +72,7 @@ export class FakeUpstream {
   pollsToFinish = 2;
   /** Return true when the handler answered. */
   onSubmit: Handler<[n: number, info: SubmitInfo]> = null;
+  onCharacter: Handler<[n: number, info: SubmitInfo]> = null;
   onPoll: Handler<[job: FakeJob]> = null;
   onContent: Handler<[job: FakeJob, variant: string, n: number]> = null;
   private server!: http.Server;
@@ -95,10 +98,11 @@ export class FakeUpstream {
   reset(): void {
     this.jobs.clear();
     this.submits = [];
+    this.characters = [];
     this.polls = this.downloads = this.lists = 0;
     this.deletes = [];
     this.pollsToFinish = 2;
-    this.onSubmit = this.onPoll = this.onContent = null;
+    this.onSubmit = this.onCharacter = this.onPoll = this.onContent = null;
   }
 
   async close(): Promise<void> {
@@ -128,6 +132,13 @@ export class FakeUpstream {
     const body = Buffer.concat(chunks).toString('latin1');
     const path = url.pathname;
     let m: RegExpMatchArray | null;
+    if (req.method === 'POST' && path === '/v1/videos/characters') {
+      const contentType = String(req.headers['content-type'] ?? '');
+      const info: SubmitInfo = { path, contentType, body, fields: fieldsOf(contentType, body), authorization: req.headers.authorization };
+      this.characters.push(info);
+      if (this.onCharacter && (await this.onCharacter(res, this.characters.length, info))) return;
+      return this.json(res, 200, { id: `char_up${String(this.characters.length).padStart(4, '0')}`, name: info.fields.name, created_at: Math.floor(Date.now() / 1000) });
+    }
     if (req.method === 'POST' && (path === '/v1/videos' || /^\/v1\/videos\/(edits|extensions|[^/]+\/remix)$/.test(path))) {
       const contentType = String(req.headers['content-type'] ?? '');
       const info: SubmitInfo = { path, contentType, body, fields: fieldsOf(contentType, body), authorization: req.headers.authorization };

@@ -44,3 +44,13 @@ test('an upstream-made video is extended by its upstream id; jobs stored before 
   const built = await buildRequest(client, extensionJob({}, null, source), 'up_123');
   assert.deepEqual(JSON.parse(built.body.toString()), { prompt: 'it goes on', seconds: '4', video: { id: 'up_123' } });
 });
+
+test('characters go as [{id}] in JSON and as characters[0][id] in multipart', async () => {
+  const create = { ...extensionJob({}, null, null), video: { ...extensionJob({}, null, null).video, kind: 'create', seconds: '4' } } as unknown as JobContext;
+  const json = await buildRequest(client, create, null, ['char_a', 'char_b']);
+  assert.deepEqual(JSON.parse(json.body.toString()).characters, [{ id: 'char_a' }, { id: 'char_b' }]);
+  const multipartOnly = { cfg: { ...client.cfg, multipartOnly: true } } as unknown as UpstreamClient;
+  const form = (await buildRequest(multipartOnly, create, null, ['char_a'])).body.toString('latin1');
+  assert.match(form, /name="characters\[0\]\[id\]"\r\n\r\nchar_a\r\n/);
+  assert.match(form, /name="model"\r\n\r\nup-model\r\n/);
+});
