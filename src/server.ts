@@ -31,8 +31,15 @@ export function makeLogger(cfg: Config): Logger {
   // per request and stalls the whole server while a slow reader leaves the pipe full. pino flushes
   // on exit; past 16 MiB waiting for a reader that never comes, lines are dropped, not queued forever.
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024 });
-  // A quiet server's last lines must not wait for 4 KiB of company.
-  setInterval(() => destination.flush(), 250).unref();
+  // A quiet server's last lines must not wait for 4 KiB of company. Best effort: once pino has
+  // ended the stream at exit, there is nothing left to flush.
+  setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // ending or ended: its own exit handler has flushed what there was
+    }
+  }, 250).unref();
   return pino(
     {
       level: cfg.logLevel,
