@@ -39,6 +39,7 @@ const clientCommands = [
 if (!clientCommands.some((c) => c.name() === process.argv[2])) {
   program.addCommand((await import('./serve.js')).serveCommand());
   program.addCommand((await import('./keys.js')).keysCommand());
+  program.addCommand((await import('./projects.js')).projectsCommand());
 }
 for (const cmd of clientCommands) program.addCommand(cmd);
 

@@ -88,15 +88,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Hooks run on every request, so they take callbacks rather than promises, and the request
   // log is one line written through the root logger (no child logger per request).
-  const limiter = cfg.rateLimitRpm > 0 ? new RateLimiter(cfg.rateLimitRpm) : null;
+  const limiter = new RateLimiter();
   app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = process.hrtime.bigint();
     reply.header('x-request-id', req.id);
     if (!(req.url.startsWith('/v1/') || req.url === '/v1')) return done();
     deps.auth.authenticate(req.headers.authorization).then((principal) => {
       req.projectId = principal.projectId;
-      if (limiter) {
-        const decision = limiter.take(req.projectId);
+      const rpm = principal.rateLimitRpm ?? cfg.rateLimitRpm;
+      if (rpm > 0) {
+        const decision = limiter.take(req.projectId, rpm);
         reply.headers(decision.headers);
         if (decision.error) return done(decision.error);
       }

@@ -12,6 +12,8 @@ export const keyHint = (key: string) => (key.length > 12 ? `${key.slice(0, 3)}â€
 
 export interface Principal {
   projectId: string;
+  /** The project's own rate limit (null: the server's setting). */
+  rateLimitRpm: number | null;
 }
 
 export class Authenticator {
@@ -43,11 +45,11 @@ export class Authenticator {
     const key = m[1];
     const hash = hashKey(key);
     if (this.envKeyHash && this.defaultProjectId && timingSafeEqual(Buffer.from(hash, 'hex'), this.envKeyHash)) {
-      return { projectId: this.defaultProjectId };
+      return { projectId: this.defaultProjectId, rateLimitRpm: (await this.store.projectLimits(this.defaultProjectId)).rateLimitRpm };
     }
     const rec = await this.store.findKeyByHash(hash);
     if (!rec) throw new ApiError(401, `Incorrect API key provided: ${keyHint(key)}.`, 'invalid_request_error', null, 'invalid_api_key');
-    return { projectId: rec.projectId };
+    return { projectId: rec.projectId, rateLimitRpm: rec.projectLimits.rateLimitRpm };
   }
 }
 

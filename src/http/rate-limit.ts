@@ -3,6 +3,7 @@
 import { ApiError } from '../videos/index.js';
 
 interface Bucket {
+  perMinute: number;
   tokens: number;
   at: number;
 }
@@ -24,29 +25,26 @@ export function formatDuration(ms: number): string {
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly perMs: number;
 
-  constructor(private readonly perMinute: number) {
-    this.perMs = perMinute / 60_000;
-  }
-
-  take(projectId: string, now = Date.now()): RateDecision {
-    const b = this.buckets.get(projectId) ?? { tokens: this.perMinute, at: now };
-    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * this.perMs);
+  /** One request of the project against its limit of `perMinute` (a changed limit starts a full bucket). */
+  take(projectId: string, perMinute: number, now = Date.now()): RateDecision {
+    let b = this.buckets.get(projectId);
+    if (!b || b.perMinute !== perMinute) this.buckets.set(projectId, (b = { perMinute, tokens: perMinute, at: now }));
+    const perMs = perMinute / 60_000;
+    b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * perMs);
     b.at = now;
-    this.buckets.set(projectId, b);
     const allowed = b.tokens >= 1;
     if (allowed) b.tokens -= 1;
     const headers: Record<string, string> = {
-      'x-ratelimit-limit-requests': String(this.perMinute),
+      'x-ratelimit-limit-requests': String(perMinute),
       'x-ratelimit-remaining-requests': String(Math.floor(b.tokens)),
-      'x-ratelimit-reset-requests': formatDuration((this.perMinute - b.tokens) / this.perMs),
+      'x-ratelimit-reset-requests': formatDuration((perMinute - b.tokens) / perMs),
     };
     if (allowed) return { headers, error: null };
-    const waitMs = Math.ceil((1 - b.tokens) / this.perMs);
+    const waitMs = Math.ceil((1 - b.tokens) / perMs);
     const error = new ApiError(
       429,
-      `Rate limit reached for requests in this project: limit ${this.perMinute} per minute. Please try again in ${formatDuration(waitMs)}.`,
+      `Rate limit reached for requests in this project: limit ${perMinute} per minute. Please try again in ${formatDuration(waitMs)}.`,
       'requests',
       null,
       'rate_limit_exceeded',

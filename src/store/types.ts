@@ -79,10 +79,24 @@ export interface CharacterRecord {
   frameKey: string;
 }
 
+/** A project's own limits; null: the server's setting applies. 0 turns a limit off for the project. */
+export interface ProjectLimits {
+  rateLimitRpm: number | null;
+  quotaSecondsPerDay: number | null;
+}
+
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  limits: ProjectLimits;
+}
+
 export interface KeyRecord {
   id: string;
   projectId: string;
   projectName: string;
+  projectLimits: ProjectLimits;
   name: string;
   hint: string;
   createdAt: number;
@@ -105,6 +119,10 @@ export interface Store {
   listKeys(): Promise<KeyRecord[]>;
   revokeKey(id: string): Promise<boolean>;
   countActiveKeys(projectId: string): Promise<number>;
+  projectLimits(projectId: string): Promise<ProjectLimits>;
+  /** Creates the project if new; fields left out keep their value. */
+  setProjectLimits(name: string, limits: Partial<ProjectLimits>): Promise<ProjectRecord>;
+  listProjects(): Promise<ProjectRecord[]>;
 
   /** With a quota: null (and nothing stored) when this video would take the project past it. */
   insertVideo(v: NewVideo, quota?: QuotaWindow): Promise<VideoRecord | null>;

@@ -192,7 +192,7 @@ export class VideoService {
   /** Stores the job, within the project's quota; `billedSeconds` is what this job adds to it. */
   private async enqueue(v: Omit<NewVideo, 'createdAt' | 'billedSeconds'>, billedSeconds: number): Promise<VideoRecord> {
     const createdAt = now();
-    const limit = this.cfg.quotaSecondsPerDay;
+    const limit = (await this.store.projectLimits(v.projectId)).quotaSecondsPerDay ?? this.cfg.quotaSecondsPerDay;
     const window = limit > 0 ? { seconds: limit, sinceSec: createdAt - QUOTA_WINDOW_SEC } : undefined;
     const rec = await this.store.insertVideo({ ...v, createdAt, billedSeconds }, window);
     if (!rec) {

@@ -59,20 +59,20 @@ describe('rate limit', () => {
 });
 
 test('rate limiter: a bucket refills over time and projects are separate', () => {
-  const rl = new RateLimiter(60); // one token a second
+  const rl = new RateLimiter(); // 60 a minute: one token a second
   const t0 = 1_000_000;
-  for (let i = 0; i < 60; i++) assert.equal(rl.take('p', t0).error, null, `request ${i}`);
-  const refused = rl.take('p', t0);
+  for (let i = 0; i < 60; i++) assert.equal(rl.take('p', 60, t0).error, null, `request ${i}`);
+  const refused = rl.take('p', 60, t0);
   assert.equal(refused.error?.status, 429);
   assert.equal(refused.error?.headers['retry-after'], '1');
   assert.equal(refused.error?.headers['retry-after-ms'], '1000');
-  assert.equal(rl.take('q', t0).error, null, 'another project has its own bucket');
-  assert.notEqual(rl.take('p', t0 + 500).error, null, 'half a token is not enough');
-  const later = rl.take('p', t0 + 1000);
+  assert.equal(rl.take('q', 60, t0).error, null, 'another project has its own bucket');
+  assert.notEqual(rl.take('p', 60, t0 + 500).error, null, 'half a token is not enough');
+  const later = rl.take('p', 60, t0 + 1000);
   assert.equal(later.error, null, 'a second later one request fits');
   assert.equal(later.headers['x-ratelimit-remaining-requests'], '0');
   // Full again a minute later; the bucket never holds more than the limit.
-  const full = rl.take('p', t0 + 10 * 60_000);
+  const full = rl.take('p', 60, t0 + 10 * 60_000);
   assert.equal(full.headers['x-ratelimit-remaining-requests'], '59');
   assert.equal(full.headers['x-ratelimit-reset-requests'], '1s');
 });

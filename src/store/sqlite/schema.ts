@@ -81,4 +81,9 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE videos ADD COLUMN purged_at INTEGER;
   CREATE INDEX videos_unpurged ON videos(deleted_at) WHERE deleted_at IS NOT NULL AND purged_at IS NULL;
   `,
+  // 5: a project's own rate limit and quota (NULL: the server's setting).
+  `
+  ALTER TABLE projects ADD COLUMN rate_limit_rpm INTEGER;
+  ALTER TABLE projects ADD COLUMN quota_seconds_per_day INTEGER;
+  `,
 ];

@@ -8,6 +8,8 @@ import type {
   KeyRecord,
   ListQuery,
   NewVideo,
+  ProjectLimits,
+  ProjectRecord,
   QuotaWindow,
   Store,
   Variant,
@@ -54,17 +56,22 @@ function toAsset(r: Row): AssetRecord {
   return { videoId: r.video_id, variant: r.variant, key: r.key, bytes: r.bytes, etag: r.etag, contentType: r.content_type };
 }
 
+const toLimits = (r: Row): ProjectLimits => ({ rateLimitRpm: r.rate_limit_rpm ?? null, quotaSecondsPerDay: r.quota_seconds_per_day ?? null });
+
 function toKey(r: Row): KeyRecord {
   return {
     id: r.id,
     projectId: r.project_id,
     projectName: r.project_name,
+    projectLimits: toLimits(r),
     name: r.name,
     hint: r.hint,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
   };
 }
+
+const toProject = (r: Row): ProjectRecord => ({ id: r.id, name: r.name, createdAt: r.created_at, limits: toLimits(r) });
 
 const OWNED = 'id = @id AND lease_owner = @owner AND deleted_at IS NULL AND status = \'in_progress\'';
 
@@ -137,10 +144,16 @@ export class SqliteStore implements Store {
       insertProject: p('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)'),
       insertKey: p('INSERT INTO api_keys (id, project_id, name, hash, hint, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       dataVersion: p('PRAGMA data_version').pluck(),
-      keyByHash: p(`SELECT k.*, p.name AS project_name FROM api_keys k JOIN projects p ON p.id = k.project_id
+      keyByHash: p(`SELECT k.*, p.name AS project_name, p.rate_limit_rpm, p.quota_seconds_per_day FROM api_keys k JOIN projects p ON p.id = k.project_id
         WHERE k.hash = ? AND k.revoked_at IS NULL`),
-      keyById: p('SELECT k.*, p.name AS project_name FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = ?'),
-      listKeys: p('SELECT k.*, p.name AS project_name FROM api_keys k JOIN projects p ON p.id = k.project_id ORDER BY k.created_at, k.id'),
+      keyById: p(`SELECT k.*, p.name AS project_name, p.rate_limit_rpm, p.quota_seconds_per_day
+        FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = ?`),
+      listKeys: p(`SELECT k.*, p.name AS project_name, p.rate_limit_rpm, p.quota_seconds_per_day
+        FROM api_keys k JOIN projects p ON p.id = k.project_id ORDER BY k.created_at, k.id`),
+      projectById: p('SELECT * FROM projects WHERE id = ?'),
+      listProjects: p('SELECT * FROM projects ORDER BY created_at, name'),
+      setRateLimit: p('UPDATE projects SET rate_limit_rpm = ? WHERE id = ?'),
+      setQuota: p('UPDATE projects SET quota_seconds_per_day = ? WHERE id = ?'),
       revokeKey: p('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       countKeys: p('SELECT COUNT(*) AS n FROM api_keys WHERE project_id = ? AND revoked_at IS NULL'),
     };
@@ -182,6 +195,7 @@ export class SqliteStore implements Store {
   // a millisecond: a key revoked elsewhere stops working at once.
   private readonly keyCache = new Map<string, KeyRecord>();
   private readonly finishedCache = new Map<string, VideoRecord>();
+  private readonly limitsCache = new Map<string, ProjectLimits>();
   private seenVersion = -1;
   private versionCheckedAt = -Infinity;
 
@@ -193,6 +207,7 @@ export class SqliteStore implements Store {
     if (version !== this.seenVersion) {
       this.keyCache.clear();
       this.finishedCache.clear();
+      this.limitsCache.clear();
       this.seenVersion = version;
     }
   }
@@ -215,6 +230,33 @@ export class SqliteStore implements Store {
   async revokeKey(id: string): Promise<boolean> {
     this.keyCache.clear();
     return this.stmts.revokeKey.run(Math.floor(Date.now() / 1000), id).changes > 0;
+  }
+
+  async projectLimits(projectId: string): Promise<ProjectLimits> {
+    this.syncCaches();
+    let limits = this.limitsCache.get(projectId);
+    if (!limits) {
+      const row = this.stmts.projectById.get(projectId) as Row | undefined;
+      limits = row ? toLimits(row) : { rateLimitRpm: null, quotaSecondsPerDay: null };
+      this.limitsCache.set(projectId, limits);
+    }
+    return limits;
+  }
+
+  async setProjectLimits(name: string, limits: Partial<ProjectLimits>): Promise<ProjectRecord> {
+    const id = await this.ensureProject(name);
+    this.db.transaction(() => {
+      if (limits.rateLimitRpm !== undefined) this.stmts.setRateLimit.run(limits.rateLimitRpm, id);
+      if (limits.quotaSecondsPerDay !== undefined) this.stmts.setQuota.run(limits.quotaSecondsPerDay, id);
+    })();
+    // Keys carry their project's limits.
+    this.keyCache.clear();
+    this.limitsCache.clear();
+    return toProject(this.stmts.projectById.get(id) as Row);
+  }
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    return (this.stmts.listProjects.all() as Row[]).map(toProject);
   }
 
   async countActiveKeys(projectId: string): Promise<number> {
