@@ -1,13 +1,7 @@
 // reelay keys create|list|revoke: manage API keys in the local data dir.
 import { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
-import { openStore } from '../store/index.js';
+import { withStore } from './local-store.js';
 import { createKey, DEFAULT_PROJECT } from '../http/index.js';
-
-function withStore<T>(fn: (store: ReturnType<typeof openStore>) => Promise<T>): Promise<T> {
-  const store = openStore(loadConfig().dataDir);
-  return fn(store).finally(() => store.close());
-}
 
 export function keysCommand() {
   const keys = new Command('keys').description('manage API keys (per project)');

@@ -1,12 +1,7 @@
 // reelay projects list|limits: each project's own rate limit and quota, in the local data dir.
 import { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
-import { openStore, type ProjectLimits } from '../store/index.js';
-
-function withStore<T>(fn: (store: ReturnType<typeof openStore>) => Promise<T>): Promise<T> {
-  const store = openStore(loadConfig().dataDir);
-  return fn(store).finally(() => store.close());
-}
+import type { ProjectLimits } from '../store/index.js';
+import { withStore } from './local-store.js';
 
 /** A whole number (0 turns the limit off for the project), `default` (null: the server's setting), or undefined when invalid. */
 function limitValue(raw: string): number | null | undefined {

@@ -73,6 +73,10 @@ function toKey(r: Row): KeyRecord {
 
 const toProject = (r: Row): ProjectRecord => ({ id: r.id, name: r.name, createdAt: r.created_at, limits: toLimits(r) });
 
+/** A key with its project's name and limits (what toKey reads). */
+const KEY_SELECT = `SELECT k.*, p.name AS project_name, p.rate_limit_rpm, p.quota_seconds_per_day
+  FROM api_keys k JOIN projects p ON p.id = k.project_id`;
+
 const OWNED = 'id = @id AND lease_owner = @owner AND deleted_at IS NULL AND status = \'in_progress\'';
 
 export class SqliteStore implements Store {
@@ -144,12 +148,10 @@ export class SqliteStore implements Store {
       insertProject: p('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)'),
       insertKey: p('INSERT INTO api_keys (id, project_id, name, hash, hint, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       dataVersion: p('PRAGMA data_version').pluck(),
-      keyByHash: p(`SELECT k.*, p.name AS project_name, p.rate_limit_rpm, p.quota_seconds_per_day FROM api_keys k JOIN projects p ON p.id = k.project_id
+      keyByHash: p(`${KEY_SELECT}
         WHERE k.hash = ? AND k.revoked_at IS NULL`),
-      keyById: p(`SELECT k.*, p.name AS project_name, p.rate_limit_rpm, p.quota_seconds_per_day
-        FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = ?`),
-      listKeys: p(`SELECT k.*, p.name AS project_name, p.rate_limit_rpm, p.quota_seconds_per_day
-        FROM api_keys k JOIN projects p ON p.id = k.project_id ORDER BY k.created_at, k.id`),
+      keyById: p(`${KEY_SELECT} WHERE k.id = ?`),
+      listKeys: p(`${KEY_SELECT} ORDER BY k.created_at, k.id`),
       projectById: p('SELECT * FROM projects WHERE id = ?'),
       listProjects: p('SELECT * FROM projects ORDER BY created_at, name'),
       setRateLimit: p('UPDATE projects SET rate_limit_rpm = ? WHERE id = ?'),
