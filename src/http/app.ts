@@ -112,6 +112,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const counters = new Map<string, { inc(): void }>();
   const writeAccess = accessLog(log);
+  app.addHook('onClose', (_app, done) => {
+    writeAccess.flush();
+    done();
+  });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
