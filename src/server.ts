@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { openStore, type Store } from './store/index.js';
 import { openBlobs, type BlobStore } from './blobs/index.js';
-import { LocalEngine, UpstreamPool, type Engine } from './engines/index.js';
+import { ThreadedLocalEngine, UpstreamPool, type Engine } from './engines/index.js';
 import { Runner, Sweeper } from './jobs/index.js';
 import { ModelCatalog, VideoService } from './videos/index.js';
 import { buildApp, Authenticator, Metrics, createKey, DEFAULT_PROJECT } from './http/index.js';
@@ -27,11 +27,11 @@ export interface Server {
 }
 
 export function makeLogger(cfg: Config): Logger {
-  // Logs are written asynchronously in 4 KiB batches: a synchronous write per line costs a syscall
+  // Logs are written asynchronously in 32 KiB batches: a synchronous write per line costs a syscall
   // per request and stalls the whole server while a slow reader leaves the pipe full. pino flushes
   // on exit; past 16 MiB waiting for a reader that never comes, lines are dropped, not queued forever.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024 });
-  // A quiet server's last lines must not wait for 4 KiB of company. Best effort: once pino has
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024, maxLength: 16 * 1024 * 1024 });
+  // A quiet server's last lines must not wait for 32 KiB of company. Best effort: once pino has
   // ended the stream at exit, there is nothing left to flush.
   setInterval(() => {
     try {
@@ -61,7 +61,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   const blobs = openBlobs(cfg.dataDir);
   const upstreams = new UpstreamPool(cfg.upstreams, log);
   const catalog = new ModelCatalog(upstreams.models());
-  const engines = new Map<string, Engine>([['local', new LocalEngine(catalog, { fps: cfg.localFps })]]);
+  const engines = new Map<string, Engine>([['local', new ThreadedLocalEngine(catalog, { fps: cfg.localFps })]]);
   for (const e of upstreams.engines) engines.set(e.id, e);
   const metrics = new Metrics(store);
   // The runner gives local jobs `concurrency` slots and each upstream its maxInFlight.
@@ -109,6 +109,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
         sweeper.stop();
         upstreams.close(); // upstream jobs let go of their slots at once and resume on the next start
         await runner.stop(graceMs);
+        await Promise.all([...engines.values()].map((e) => e.close?.()));
         await app.close();
         await store.close();
         releaseLock();

@@ -32,6 +32,8 @@ export interface Engine {
   readonly id: string;
   describe(model: string): ModelCapabilities | null;
   run(job: JobContext): Promise<void>;
+  /** Lets go of what the engine holds (threads, connections) when the server stops. */
+  close?(): Promise<void>;
 }
 
 /** What an engine throws; `retryable` errors are tried again with backoff. */

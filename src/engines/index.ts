@@ -1,4 +1,4 @@
 // The engines' front door.
 export * from './engine.js';
-export { LocalEngine } from './local/index.js';
+export { ThreadedLocalEngine } from './local/threaded.js';
 export { UpstreamPool, parseUpstreams, type UpstreamConfig } from './upstream/index.js';

@@ -19,6 +19,10 @@ export interface Principal {
 export class Authenticator {
   private envKeyHash: Buffer | null;
   private defaultProjectId: string | null = null;
+  // Hashing a key costs more than the rest of looking it up. Keys that matched a stored key are
+  // remembered with their hash (in memory only, bounded); the lookup by hash still decides, so a
+  // revoked key stops working as before. Unknown keys are never remembered.
+  private readonly knownHashes = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -43,13 +47,21 @@ export class Authenticator {
       );
     }
     const key = m[1];
-    const hash = hashKey(key);
+    const hash = this.knownHashes.get(key) ?? hashKey(key);
     if (this.envKeyHash && this.defaultProjectId && timingSafeEqual(Buffer.from(hash, 'hex'), this.envKeyHash)) {
+      this.remember(key, hash);
       return { projectId: this.defaultProjectId, rateLimitRpm: (await this.store.projectLimits(this.defaultProjectId)).rateLimitRpm };
     }
     const rec = await this.store.findKeyByHash(hash);
     if (!rec) throw new ApiError(401, `Incorrect API key provided: ${keyHint(key)}.`, 'invalid_request_error', null, 'invalid_api_key');
+    this.remember(key, hash);
     return { projectId: rec.projectId, rateLimitRpm: rec.projectLimits.rateLimitRpm };
+  }
+
+  private remember(key: string, hash: string) {
+    if (this.knownHashes.has(key)) return;
+    if (this.knownHashes.size >= 10_000) this.knownHashes.clear();
+    this.knownHashes.set(key, hash);
   }
 }
 

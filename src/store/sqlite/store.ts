@@ -199,12 +199,13 @@ export class SqliteStore implements Store {
   private readonly finishedCache = new Map<string, VideoRecord>();
   private readonly limitsCache = new Map<string, ProjectLimits>();
   private seenVersion = -1;
-  private versionCheckedAt = -Infinity;
+  private versionCheckDue = true;
 
   private syncCaches(): void {
-    const now = performance.now();
-    if (now - this.versionCheckedAt < 1) return;
-    this.versionCheckedAt = now;
+    // A timer re-arms the check while reads keep coming: no clock read per call.
+    if (!this.versionCheckDue) return;
+    this.versionCheckDue = false;
+    setTimeout(() => (this.versionCheckDue = true), 1).unref();
     const version = this.stmts.dataVersion.get() as number;
     if (version !== this.seenVersion) {
       this.keyCache.clear();
