@@ -2,10 +2,14 @@
 // logger's destination. pino's generic path (serializers, redaction, a child per request) cost
 // more than the rest of a cached read; these fields are all ours and need none of it.
 //
-// Lines are gathered for one turn of the event loop and handed over in one write: the
-// destination measures the byte length of its pending buffer on every write, which per line
-// cost more than building the line.
+// Lines are gathered and handed over 16 KiB at a time, or after FLUSH_MS: the destination
+// measures the byte length of its whole pending buffer on every write, which per line cost more
+// than building the line. The destination itself writes asynchronously, so no reader sees a
+// line sooner than this anyway; only the order against other log lines can shift by FLUSH_MS.
 import pino, { type Logger } from 'pino';
+
+const BATCH_CHARS = 16 * 1024;
+const FLUSH_MS = 20;
 
 export interface AccessLog {
   (reqId: string, method: string, route: string, status: number, ms: number): void;
@@ -18,9 +22,10 @@ export function accessLog(log: Logger): AccessLog {
   const stream = internals[pino.symbols.streamSym] as { write(line: string): unknown };
   const bindings = internals[pino.symbols.chindingsSym] as string; // ',"pid":…,"hostname":…'
   let pending = '';
-  let scheduled = false;
+  let timer: NodeJS.Timeout | null = null;
   const flush = () => {
-    scheduled = false;
+    if (timer) clearTimeout(timer);
+    timer = null;
     if (pending === '') return;
     const lines = pending;
     pending = '';
@@ -31,10 +36,8 @@ export function accessLog(log: Logger): AccessLog {
     pending +=
       `{"level":30,"time":${Date.now()}${bindings},"req_id":${JSON.stringify(reqId)},"method":"${method}",` +
       `"route":${JSON.stringify(route)},"status":${status},"ms":${ms},"msg":"request"}\n`;
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+    if (pending.length >= BATCH_CHARS) flush();
+    else timer ??= setTimeout(flush, FLUSH_MS).unref();
   };
   return Object.assign(write, { flush });
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { SqliteStore, VERSION_CHECK_MS } from '../../src/store/sqlite/store.js';
 import { tempDir } from '../helpers/server.js';
 
 const params = { seed: 1, fit: 'crop' as const, referenceKey: null, uploadKey: null, characters: [], extensionCount: 0 };
@@ -44,7 +44,7 @@ test('a finished video is cached per project and evicted by delete, expiry and o
     const elsewhere = new Database(file);
     elsewhere.prepare("UPDATE videos SET deleted_at = 40 WHERE id = 'video_c'").run();
     elsewhere.close();
-    await new Promise((r) => setTimeout(r, 5)); // past the once-a-millisecond check
+    await new Promise((r) => setTimeout(r, VERSION_CHECK_MS * 2)); // past the next data_version check
     assert.equal(await store.getVideo('video_c', project), null);
   } finally {
     await store.close();
