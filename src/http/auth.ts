@@ -35,7 +35,11 @@ export class Authenticator {
     this.defaultProjectId = await this.store.ensureProject(DEFAULT_PROJECT);
   }
 
-  async authenticate(header: string | undefined): Promise<Principal> {
+  /**
+   * The project of a request's bearer key: at once when the key was seen before and is still
+   * cached (the common case, every poll), otherwise after a lookup. Throws the contract's 401s.
+   */
+  authenticate(header: string | undefined): Principal | Promise<Principal> {
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) {
       throw new ApiError(
@@ -47,7 +51,13 @@ export class Authenticator {
       );
     }
     const key = m[1];
-    const hash = this.knownHashes.get(key) ?? hashKey(key);
+    const known = this.knownHashes.get(key);
+    const cached = known === undefined ? undefined : this.store.cachedKey(known);
+    if (cached) return { projectId: cached.projectId, rateLimitRpm: cached.projectLimits.rateLimitRpm };
+    return this.lookup(key, known ?? hashKey(key));
+  }
+
+  private async lookup(key: string, hash: string): Promise<Principal> {
     if (this.envKeyHash && this.defaultProjectId && timingSafeEqual(Buffer.from(hash, 'hex'), this.envKeyHash)) {
       this.remember(key, hash);
       return { projectId: this.defaultProjectId, rateLimitRpm: (await this.store.projectLimits(this.defaultProjectId)).rateLimitRpm };

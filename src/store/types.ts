@@ -116,6 +116,8 @@ export interface Store {
   ensureProject(name: string): Promise<string>;
   createKey(projectId: string, name: string, hash: string, hint: string): Promise<KeyRecord>;
   findKeyByHash(hash: string): Promise<KeyRecord | null>;
+  /** An active key the store has cached in memory, without waiting; undefined means ask findKeyByHash. */
+  cachedKey(hash: string): KeyRecord | undefined;
   listKeys(): Promise<KeyRecord[]>;
   revokeKey(id: string): Promise<boolean>;
   countActiveKeys(projectId: string): Promise<number>;

@@ -230,6 +230,11 @@ export class SqliteStore implements Store {
     return rec;
   }
 
+  cachedKey(hash: string): KeyRecord | undefined {
+    this.syncCaches();
+    return this.keyCache.get(hash);
+  }
+
   async listKeys(): Promise<KeyRecord[]> {
     return (this.stmts.listKeys.all() as Row[]).map(toKey);
   }
