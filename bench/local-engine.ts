@@ -1,7 +1,7 @@
 // The local engine's speed and memory, next to ffmpeg encoding the same number of testsrc2
 // frames at the same size and preset in the same run (these machines are noisy; compare ratios).
-// Each render runs in a child process (the real LocalEngine.run: frames, encode, thumbnail,
-// spritesheet) so its own peak RSS can be read.
+// Each render runs in a child process (the engine the server runs: frames, encode, thumbnail,
+// spritesheet, on a render thread) so its own peak RSS can be read.
 //   node --import tsx bench/local-engine.ts
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { H264_ARGS, run, tools } from '../src/media/index.js';
+import type { JobContext } from '../src/engines/index.js';
 
 const FPS = 24;
 /** A typical scene, and a busy one (falling snow and a pan move every pixel of every frame). */
@@ -28,6 +29,8 @@ interface ChildResult {
   toolsCpuMs: number | null;
   maxRssMb: number;
   assets: string[];
+  /** The first (small) job on a new render thread, start-up included. */
+  warmMs: number;
 }
 
 /**
@@ -44,46 +47,59 @@ function childrenCpuMs(): number | null {
   }
 }
 
-/** In the child: one job through LocalEngine.run with a throwaway JobContext. */
+/** A job as the runner hands it over: a throwaway record and a context writing assets to `dir`. */
+function benchJob(dir: string, size: string, seconds: number, prompt: string, assets: string[]): JobContext {
+  const work = join(dir, 'work');
+  mkdirSync(work, { recursive: true });
+  return {
+    video: {
+      id: 'video_bench', projectId: 'p', model: 'sora-2-pro', status: 'in_progress', progress: 0, createdAt: 0, completedAt: null,
+      expiresAt: null, prompt, size, seconds: String(seconds), remixedFromVideoId: null, errorCode: null, errorMessage: null,
+      kind: 'create', sourceVideoId: null, engine: 'local', engineState: null, attempts: 1, leaseOwner: null, leaseUntil: null,
+      availableAt: 0, deletedAt: null, expiredAt: null,
+      params: { seed: 42, fit: 'crop', referenceKey: null, uploadKey: null, characters: [], extensionCount: 0 },
+    },
+    inputs: { referencePath: null, sourceVideoPath: null, source: null, characters: [] },
+    state: null,
+    workDir: work,
+    signal: new AbortController().signal,
+    checkpoint: async () => {},
+    progress: async () => {},
+    writeAsset: async (variant, data) => {
+      const path = join(dir, variant);
+      if (typeof data === 'string') copyFileSync(data, path);
+      else writeFileSync(path, data as Buffer);
+      assets.push(variant);
+    },
+  };
+}
+
+/**
+ * In the child: one job through the engine the server runs (ThreadedLocalEngine: painting and
+ * encoding on a render thread). The server keeps its render threads between jobs, so the thread
+ * is started by a small job first and its start-up time printed on its own.
+ */
 async function renderInChild(size: string, seconds: number, prompt: string): Promise<ChildResult> {
-  const { LocalEngine } = await import('../src/engines/local/index.js');
+  const { ThreadedLocalEngine } = await import('../src/engines/local/threaded.js');
   const { ModelCatalog } = await import('../src/videos/models.js');
   const dir = mkdtempSync(join(tmpdir(), 'reelay-bench-local-'));
-  const work = join(dir, 'work');
-  mkdirSync(work);
   const assets: string[] = [];
-  const engine = new LocalEngine(new ModelCatalog(), { fps: FPS });
+  const engine = new ThreadedLocalEngine(new ModelCatalog(), { fps: FPS });
+  const warm = performance.now();
+  await engine.run(benchJob(join(dir, 'warm'), '320x180', 4, 'warm-up', []));
+  const warmMs = performance.now() - warm;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const tools0 = childrenCpuMs();
   try {
-    await engine.run({
-      video: {
-        id: 'video_bench', projectId: 'p', model: 'sora-2-pro', status: 'in_progress', progress: 0, createdAt: 0, completedAt: null,
-        expiresAt: null, prompt, size, seconds: String(seconds), remixedFromVideoId: null, errorCode: null, errorMessage: null,
-        kind: 'create', sourceVideoId: null, engine: 'local', engineState: null, attempts: 1, leaseOwner: null, leaseUntil: null,
-        availableAt: 0, deletedAt: null, expiredAt: null,
-        params: { seed: 42, fit: 'crop', referenceKey: null, uploadKey: null, characters: [], extensionCount: 0 },
-      },
-      inputs: { referencePath: null, sourceVideoPath: null, source: null, characters: [] },
-      state: null,
-      workDir: work,
-      signal: new AbortController().signal,
-      checkpoint: async () => {},
-      progress: async () => {},
-      writeAsset: async (variant, data) => {
-        const path = join(dir, variant);
-        if (typeof data === 'string') copyFileSync(data, path);
-        else writeFileSync(path, data as Buffer);
-        assets.push(variant);
-      },
-    });
+    await engine.run(benchJob(dir, size, seconds, prompt, assets));
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpu0);
     const tools1 = childrenCpuMs();
     const toolsCpuMs = tools0 === null || tools1 === null ? null : tools1 - tools0;
-    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, toolsCpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, assets };
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, toolsCpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, assets, warmMs };
   } finally {
+    await engine.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -138,7 +154,8 @@ export async function runLocalEngineBench(): Promise<void> {
           `${r.toolsCpuMs === null ? '' : `, its ffmpeg cpu ${(r.toolsCpuMs / 1000).toFixed(2)} s`}) | testsrc2 encode ${(base / 1000).toFixed(2)} s` +
           `${baseCpu === null ? '' : ` (cpu ${(baseCpu / 1000).toFixed(2)} s)`} | ratio ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'ok' : 'OVER'}` +
           `${cpuRatio === null ? '' : ` (cpu ${cpuRatio.toFixed(2)}x)`} | real-time ${rt.toFixed(2)}x | ` +
-          `peak RSS ${r.maxRssMb.toFixed(0)} MB ${r.maxRssMb <= 300 ? 'ok' : 'OVER'} | assets ${r.assets.join(',')}`,
+          `peak RSS ${r.maxRssMb.toFixed(0)} MB ${r.maxRssMb <= 300 ? 'ok' : 'OVER'} | assets ${r.assets.join(',')} | ` +
+          `first job on a new render thread (320x180, 4 s): ${(r.warmMs / 1000).toFixed(2)} s`,
       );
     }
   }
