@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
-const ROUNDS = 5;
+const ROUNDS = 7;
 
 /**
  * Starts a server whose stdout (its logs) goes to a file, as under a service manager: the server
