@@ -1,5 +1,5 @@
 // The fastify app: request ids, timing headers, auth on /v1, the error envelope, the routes.
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -94,33 +94,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.startedAt = performance.now();
     reply.header('x-request-id', req.id);
     if (!(req.url.startsWith('/v1/') || req.url === '/v1')) return done();
-    const admit = (principal: Principal) => {
-      req.projectId = principal.projectId;
-      const rpm = principal.rateLimitRpm ?? cfg.rateLimitRpm;
-      if (rpm > 0) {
-        const decision = limiter.take(req.projectId, rpm);
-        reply.headers(decision.headers);
-        if (decision.error) return done(decision.error);
-      }
-      done();
-    };
     let principal: Principal | Promise<Principal>;
     try {
       principal = deps.auth.authenticate(req.headers.authorization);
     } catch (err) {
       return done(err as Error);
     }
-    if (principal instanceof Promise) principal.then(admit, done);
-    else admit(principal);
+    if (principal instanceof Promise) principal.then((p) => admit(req, reply, p, done), done);
+    else admit(req, reply, principal, done);
   });
+  // Outside the hook, so a request whose key is cached allocates no closure for it.
+  function admit(req: FastifyRequest, reply: FastifyReply, principal: Principal, done: (err?: Error) => void) {
+    req.projectId = principal.projectId;
+    const rpm = principal.rateLimitRpm ?? cfg.rateLimitRpm;
+    if (rpm > 0) {
+      const decision = limiter.take(req.projectId, rpm);
+      reply.headers(decision.headers);
+      if (decision.error) return done(decision.error);
+    }
+    done();
+  }
 
   app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('openai-processing-ms', String((performance.now() - req.startedAt) | 0));
     done(null, payload);
   });
 
-  // Request counters by route, then status: found without building a key per request.
-  const counters = new Map<string, Map<number, { inc(): void }>>();
   const writeAccess = accessLog(log);
   app.addHook('onClose', (_app, done) => {
     writeAccess.flush();
@@ -130,11 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const method = req.method;
-    let byStatus = counters.get(method + route);
-    if (!byStatus) counters.set(method + route, (byStatus = new Map()));
-    let counter = byStatus.get(status);
-    if (!counter) byStatus.set(status, (counter = metrics.requests.labels(method, route, String(status))));
-    counter.inc();
+    metrics.countRequest(method, route, status);
     if (route !== '/metrics' && route !== '/healthz') {
       writeAccess(req.id, method, route, status, Math.round((performance.now() - req.startedAt) * 1000) / 1000);
     }

@@ -4,16 +4,25 @@ import type { Store } from '../store/index.js';
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly renderSeconds: Histogram<'engine' | 'outcome'>;
+  // Requests are counted in plain numbers (method -> route -> status) and handed to the counter
+  // when /metrics is read: prom-client builds a label key string on every inc(), which per
+  // request cost more than the rest of the bookkeeping.
+  private readonly requestCounts = new Map<string, Map<string, Map<number, number>>>();
 
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry, prefix: 'reelay_' });
-    this.requests = new Counter({
+    const counts = this.requestCounts;
+    new Counter({
       name: 'reelay_http_requests_total',
       help: 'HTTP requests by method, route and status',
       labelNames: ['method', 'route', 'status'],
       registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [method, routes] of counts)
+          for (const [route, statuses] of routes) for (const [status, n] of statuses) this.inc({ method, route, status: String(status) }, n);
+      },
     });
     this.renderSeconds = new Histogram({
       name: 'reelay_render_seconds',
@@ -32,5 +41,13 @@ export class Metrics {
         for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
       },
     });
+  }
+
+  countRequest(method: string, route: string, status: number): void {
+    let routes = this.requestCounts.get(method);
+    if (!routes) this.requestCounts.set(method, (routes = new Map()));
+    let statuses = routes.get(route);
+    if (!statuses) routes.set(route, (statuses = new Map()));
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
   }
 }

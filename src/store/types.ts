@@ -131,6 +131,8 @@ export interface Store {
   /** Seconds billed to a project since then, failed jobs excluded. */
   billedSecondsSince(projectId: string, sinceSec: number): Promise<number>;
   getVideo(id: string, projectId: string): Promise<VideoRecord | null>;
+  /** A finished video the store has cached in memory, without waiting; undefined means ask getVideo. */
+  cachedVideo(id: string, projectId: string): VideoRecord | undefined;
   /** Ignores project and deletion: for the runner. */
   getVideoById(id: string): Promise<VideoRecord | null>;
   /** null when `afterId` is not one of the project's videos. */

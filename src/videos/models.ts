@@ -73,6 +73,12 @@ export class ModelCatalog {
     return this.byId.get(id);
   }
 
+  /** A model's capabilities when the named engine serves it, else null (Engine.describe). */
+  capabilitiesFor(engine: string, model: string): ModelCapabilities | null {
+    const m = this.byId.get(model);
+    return m && m.engine === engine ? m.capabilities : null;
+  }
+
   list(): ModelEntry[] {
     return [...this.byId.values()];
   }

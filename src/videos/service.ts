@@ -119,6 +119,11 @@ export class VideoService {
     }, Number(seconds));
   }
 
+  /** The video at once when it is finished and cached (the common poll); else use get(). */
+  peek(projectId: string, id: string): VideoRecord | undefined {
+    return this.store.cachedVideo(id, projectId);
+  }
+
   async get(projectId: string, id: string): Promise<VideoRecord> {
     const v = await this.store.getVideo(id, projectId);
     if (!v) throw notFound(`No video found with id '${id}'.`, 'video_id');

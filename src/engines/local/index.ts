@@ -59,8 +59,7 @@ export class LocalEngine implements Engine {
   ) {}
 
   describe(model: string) {
-    const m = this.catalog.get(model);
-    return m && m.engine === this.id ? m.capabilities : null;
+    return this.catalog.capabilitiesFor(this.id, model);
   }
 
   async run(job: JobContext): Promise<void> {

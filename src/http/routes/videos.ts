@@ -28,14 +28,17 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
   });
 
   // A finished video's record comes from the store's cache as the same object each time, and
-  // its body is kept beside it: polling it costs no serialization.
+  // its body is kept beside it: polling it costs no serialization, and no promise when cached.
   const finishedBodies = new WeakMap<VideoRecord, string>();
-  app.get<IdParams>('/v1/videos/:id', { schema: { response: { 200: VIDEO_SCHEMA } } }, async (req, reply) => {
-    const v = await service.get(req.projectId, req.params.id);
-    if (v.status !== 'completed' && v.status !== 'failed') return sendVideo(reply, v);
+  const sendFinished = (reply: FastifyReply, v: VideoRecord) => {
     let body = finishedBodies.get(v);
     if (body === undefined) finishedBodies.set(v, (body = JSON.stringify(videoObject(v))));
     return reply.type('application/json; charset=utf-8').send(body);
+  };
+  app.get<IdParams>('/v1/videos/:id', { schema: { response: { 200: VIDEO_SCHEMA } } }, (req, reply) => {
+    const cached = service.peek(req.projectId, req.params.id);
+    if (cached) return sendFinished(reply, cached);
+    return service.get(req.projectId, req.params.id).then((v) => (v.status === 'completed' || v.status === 'failed' ? sendFinished(reply, v) : sendVideo(reply, v)));
   });
 
   app.delete<IdParams>('/v1/videos/:id', async (req, reply) => {

@@ -287,6 +287,12 @@ export class SqliteStore implements Store {
     return this.stmts.billedSince.get(projectId, sinceSec) as number;
   }
 
+  cachedVideo(id: string, projectId: string): VideoRecord | undefined {
+    this.syncCaches();
+    const hit = this.finishedCache.get(id);
+    return hit?.projectId === projectId ? hit : undefined;
+  }
+
   async getVideo(id: string, projectId: string): Promise<VideoRecord | null> {
     this.syncCaches();
     const hit = this.finishedCache.get(id);
