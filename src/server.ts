@@ -27,11 +27,11 @@ export interface Server {
 }
 
 export function makeLogger(cfg: Config): Logger {
-  // Logs are written asynchronously in 32 KiB batches: a synchronous write per line costs a syscall
+  // Logs are written asynchronously in 8 KiB batches: a synchronous write per line costs a syscall
   // per request and stalls the whole server while a slow reader leaves the pipe full. pino flushes
   // on exit; past 16 MiB waiting for a reader that never comes, lines are dropped, not queued forever.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024, maxLength: 16 * 1024 * 1024 });
-  // A quiet server's last lines must not wait for 32 KiB of company. Best effort: once pino has
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024, maxLength: 16 * 1024 * 1024 });
+  // A quiet server's last lines must not wait for 8 KiB of company. Best effort: once pino has
   // ended the stream at exit, there is nothing left to flush.
   setInterval(() => {
     try {
