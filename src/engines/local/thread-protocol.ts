@@ -1,5 +1,5 @@
 // Messages between ThreadedLocalEngine (main thread) and its render threads (worker.ts).
-import type { JobInputs } from '../engine.js';
+import { EngineError, type JobInputs } from '../engine.js';
 import type { VideoRecord } from '../../store/index.js';
 
 /** An error as it crosses threads: an EngineError keeps its code and retryability. */
@@ -9,6 +9,20 @@ export interface WireError {
   retryable?: boolean;
   name?: string;
   stack?: string;
+}
+
+export function toWire(err: unknown): WireError {
+  if (err instanceof EngineError) return { message: err.message, code: err.code, retryable: err.retryable };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { message: e.message, name: e.name, stack: e.stack };
+}
+
+export function fromWire(e: WireError): Error {
+  if (e.code) return new EngineError(e.code, e.message, e.retryable);
+  const err = new Error(e.message);
+  if (e.name) err.name = e.name;
+  if (e.stack) err.stack = e.stack;
+  return err;
 }
 
 export interface RunMessage {

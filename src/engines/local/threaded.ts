@@ -7,7 +7,7 @@ import { EngineError, type Engine, type JobContext } from '../engine.js';
 import type { ModelCatalog } from '../../videos/models.js';
 import type { Variant } from '../../store/index.js';
 import type { LocalEngineOptions } from './index.js';
-import type { ToMain, ToWorker, WireError } from './thread-protocol.js';
+import { fromWire, toWire, type ToMain, type ToWorker } from './thread-protocol.js';
 
 /** An idle render thread is ended after this long, giving its memory back. */
 const IDLE_MS = 60_000;
@@ -17,14 +17,6 @@ const IDLE_MS = 60_000;
  * against V8's default: about 25% less CPU in the thread and 15 MB less peak RSS.
  */
 const YOUNG_GENERATION_MB = 4;
-
-function fromWire(e: WireError): Error {
-  if (e.code) return new EngineError(e.code, e.message, e.retryable);
-  const err = new Error(e.message);
-  if (e.name) err.name = e.name;
-  if (e.stack) err.stack = e.stack;
-  return err;
-}
 
 export class ThreadedLocalEngine implements Engine {
   readonly id = 'local';
@@ -98,8 +90,7 @@ export class ThreadedLocalEngine implements Engine {
         if (m.type === 'call') {
           void answer(m.method, m.args).then(
             () => post({ type: 'reply', callId: m.callId }),
-            (err: unknown) =>
-              post({ type: 'reply', callId: m.callId, error: err instanceof EngineError ? { message: err.message, code: err.code, retryable: err.retryable } : { message: String((err as Error)?.message ?? err) } }),
+            (err: unknown) => post({ type: 'reply', callId: m.callId, error: toWire(err) }),
           );
         } else if (m.type === 'done') finish();
         else finish(fromWire(m.error));

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LocalEngine } from './index.js';
 import { ModelCatalog } from '../../videos/models.js';
 import { EngineError, type JobContext } from '../engine.js';
-import type { ToMain, ToWorker, RunMessage, WireError } from './thread-protocol.js';
+import { fromWire, toWire, type ToMain, type ToWorker, type RunMessage } from './thread-protocol.js';
 
 const port = parentPort!;
 const engine = new LocalEngine(new ModelCatalog(), { fps: (workerData as { fps: number }).fps });
@@ -20,12 +20,6 @@ function call(job: number, method: 'progress' | 'checkpoint' | 'writeAsset', arg
     pending.set(callId, { resolve, reject });
     send({ type: 'call', job, callId, method, args });
   });
-}
-
-function toWire(err: unknown): WireError {
-  if (err instanceof EngineError) return { message: err.message, code: err.code, retryable: err.retryable };
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { message: e.message, name: e.name, stack: e.stack };
 }
 
 async function runJob(m: RunMessage) {
@@ -61,7 +55,7 @@ port.on('message', (m: ToWorker) => {
     const p = pending.get(m.callId);
     pending.delete(m.callId);
     if (!p) return;
-    if (m.error) p.reject(m.error.code ? new EngineError(m.error.code, m.error.message, m.error.retryable) : new Error(m.error.message));
+    if (m.error) p.reject(fromWire(m.error));
     else p.resolve();
   }
 });
