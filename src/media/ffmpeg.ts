@@ -96,16 +96,27 @@ export async function probe(path: string, signal?: AbortSignal): Promise<ProbeRe
 /** The encoder settings every reelay MP4 shares, so segments can be concatenated without re-encoding. */
 export const H264_ARGS = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'];
 
-/** Takes raw RGBA frames on write() and produces an H.264 MP4 at `outPath`. */
+/** The raw frames a FrameEncoder takes: RGBA, or I420 already converted (see i420.ts). */
+export type RawPixelFormat = 'rgba' | 'yuv420p';
+
+/** Takes raw frames on write() and produces an H.264 MP4 at `outPath`. */
 export class FrameEncoder {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly done: Promise<void>;
   private stderr = '';
 
-  constructor(outPath: string, width: number, height: number, fps: number, signal?: AbortSignal, outputArgs: string[] = []) {
+  constructor(
+    outPath: string,
+    width: number,
+    height: number,
+    fps: number,
+    signal?: AbortSignal,
+    outputArgs: string[] = [],
+    pixelFormat: RawPixelFormat = 'rgba',
+  ) {
     this.child = spawn(
       tools().ffmpeg,
-      ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
+      ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', pixelFormat, '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
         ...H264_ARGS, ...outputArgs, '-r', String(fps), outPath],
       { stdio: ['pipe', 'pipe', 'pipe'], signal },
     );

@@ -3,7 +3,7 @@
 // the finished video again.
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import sharp from 'sharp';
-import { FrameEncoder } from '../../media/index.js';
+import { FrameEncoder, I420Converter } from '../../media/index.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -47,15 +47,18 @@ export class FrameSink {
   private thumb: Buffer | null = null;
   private written = 0;
   private inFlight: Promise<void> = Promise.resolve();
+  /** Frames go to ffmpeg as I420 when they can: a quarter of ffmpeg's work, and 1.5 bytes a pixel. */
+  private readonly i420: I420Converter | null;
   private readonly slots: Buffer[];
 
   constructor(private readonly o: SinkOptions) {
-    this.encoder = new FrameEncoder(o.out, o.width, o.height, o.fps, o.signal, o.outputArgs ?? []);
+    this.i420 = I420Converter.create(o.width, o.height);
+    this.encoder = new FrameEncoder(o.out, o.width, o.height, o.fps, o.signal, o.outputArgs ?? [], this.i420 ? 'yuv420p' : 'rgba');
     const seconds = o.frames / o.fps;
     this.thumbIndex = Math.min(o.frames - 1, Math.round(Math.min(seconds / 2, 1) * o.fps));
     this.tileH = Math.max(2, Math.round((TILE_W * o.height) / o.width / 2) * 2);
     this.sheet = o.previews ? createCanvas(COLS * TILE_W, ROWS * this.tileH) : null;
-    this.slots = [Buffer.allocUnsafeSlow(o.width * o.height * 4), Buffer.allocUnsafeSlow(o.width * o.height * 4)];
+    this.slots = this.i420 ? [] : [Buffer.allocUnsafeSlow(o.width * o.height * 4), Buffer.allocUnsafeSlow(o.width * o.height * 4)];
   }
 
   /** Tile k shows the frame at k/25 of the video, as ffmpeg's fps+tile filters would pick it. */
@@ -74,8 +77,12 @@ export class FrameSink {
     }
     // One frame in flight: the next frame is painted while ffmpeg takes this one. Frames go out
     // through two buffers made once, so canvas.data()'s own buffer is dropped at once.
-    const slot = this.slots[i % 2];
-    data.copy(slot);
+    let slot: Buffer;
+    if (this.i420) slot = this.i420.convert(data);
+    else {
+      slot = this.slots[i % 2];
+      data.copy(slot);
+    }
     await this.inFlight;
     this.inFlight = this.encoder.write(slot);
     // Marked handled now: it may reject (job cancelled) while we wait below; the next push or end() still sees it.
