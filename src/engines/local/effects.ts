@@ -3,6 +3,8 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { Layout } from './layout.js';
 import { stream } from './layout.js';
+import { IDENTITY, type ColorMatrix } from '../../media/index.js';
+import { chain, colorize, contrast, levels, mixColor, over, saturation, screen, splitTone } from './grade.js';
 import type { Scene } from './scene.js';
 
 const TAU = Math.PI * 2;
@@ -123,6 +125,27 @@ export class Effects {
     ctx.globalAlpha = 1;
   }
 
+  /**
+   * The style's flat colour work (grey, sepia, tints, contrast) as a matrix for the frame's
+   * conversion to I420: mixed toward the identity by `amount`, as globalAlpha fades the rest.
+   */
+  grade(tr: number, amount = 1): ColorMatrix {
+    const s = this.scene.style;
+    if (s === 'none' || amount <= 0) return IDENTITY;
+    let m: ColorMatrix = IDENTITY;
+    if (s === 'noir') m = chain(saturation(0), contrast(1.12, 150));
+    else if (s === 'vintage') {
+      const frame = Math.floor(tr * 24);
+      m = chain(colorize([140, 95, 45], 0.6), over([255, 235, 200], 0.06 + 0.04 * Math.sin(frame * 2.3)));
+    } else if (s === 'pastel') m = chain(saturation(0.55), screen([255, 205, 230], 0.35));
+    // Soft light with a warm white, fitted as gain and lift; then a light wash.
+    else if (s === 'watercolor') m = chain(levels([0.9, 0.906, 0.922], [37.6, 34.7, 28.8]), screen([255, 250, 240], 0.18));
+    // Teal shadows and orange highlights, split by luminosity, with a little more contrast.
+    else if (s === 'cinematic') m = chain(contrast(1.08), splitTone(0.16));
+    return mixColor(IDENTITY, m, amount);
+  }
+
+  /** What varies across the frame (grain, vignette, textures, lines); the flat part is grade(). */
   style(ctx: SKRSContext2D, tr: number, amount = 1): void {
     const { W, H } = this;
     const s = this.scene.style;
@@ -131,35 +154,18 @@ export class Effects {
     ctx.globalAlpha = amount;
     const frame = Math.floor(tr * 24);
     if (s === 'noir') {
-      ctx.globalCompositeOperation = 'saturation';
-      ctx.fillStyle = '#808080';
-      ctx.fillRect(0, 0, W, H);
-      ctx.globalCompositeOperation = 'overlay';
-      ctx.fillStyle = 'rgba(40,40,40,0.35)';
-      ctx.fillRect(0, 0, W, H);
       this.grain(ctx, frame, 0.18);
       this.drawVignette(ctx, 0.8);
     } else if (s === 'vintage') {
-      ctx.globalCompositeOperation = 'color';
-      ctx.fillStyle = 'rgba(140,95,45,0.6)';
-      ctx.fillRect(0, 0, W, H);
-      ctx.globalCompositeOperation = 'source-over';
-      ctx.fillStyle = `rgba(255,235,200,${(0.06 + 0.04 * Math.sin(frame * 2.3)).toFixed(3)})`;
-      ctx.fillRect(0, 0, W, H);
       this.grain(ctx, frame, 0.3);
       if (frame % 11 < 4) {
         ctx.fillStyle = 'rgba(30,20,10,0.35)';
         ctx.fillRect((((frame * 0.37) % 1) * W) | 0, 0, Math.max(1, W / 900), H);
       }
       this.drawVignette(ctx, 0.9);
-    } else if (s === 'pastel') {
-      ctx.globalCompositeOperation = 'saturation';
-      ctx.fillStyle = 'rgba(128,128,128,0.45)';
-      ctx.fillRect(0, 0, W, H);
-      ctx.globalCompositeOperation = 'screen';
-      ctx.fillStyle = 'rgba(255,205,230,0.35)';
-      ctx.fillRect(0, 0, W, H);
     } else if (s === 'neon') {
+      // Stays on the canvas: the glow and grid are painted over the darkened frame, and a grade
+      // comes after everything painted.
       ctx.globalCompositeOperation = 'multiply';
       ctx.fillStyle = 'rgba(70,40,120,0.8)';
       ctx.fillRect(0, 0, W, H);
@@ -186,22 +192,9 @@ export class Effects {
       }
       ctx.stroke();
     } else if (s === 'watercolor') {
-      ctx.globalCompositeOperation = 'soft-light';
-      ctx.fillStyle = 'rgba(255,245,225,0.6)';
-      ctx.fillRect(0, 0, W, H);
       ctx.globalCompositeOperation = 'multiply';
       ctx.drawImage(this.paperTexture(), 0, 0, W, H);
-      ctx.globalCompositeOperation = 'screen';
-      ctx.fillStyle = 'rgba(255,250,240,0.18)';
-      ctx.fillRect(0, 0, W, H);
     } else if (s === 'cinematic') {
-      ctx.globalCompositeOperation = 'overlay';
-      const g = ctx.createLinearGradient(0, 0, 0, H);
-      g.addColorStop(0, 'rgba(0,110,130,0.35)');
-      g.addColorStop(1, 'rgba(255,140,60,0.3)');
-      ctx.fillStyle = g;
-      ctx.fillRect(0, 0, W, H);
-      ctx.globalCompositeOperation = 'source-over';
       this.drawVignette(ctx, 0.6);
       ctx.globalAlpha = 1;
       ctx.fillStyle = '#000';

@@ -3,7 +3,7 @@
 // the finished video again.
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import sharp from 'sharp';
-import { FrameEncoder, I420Converter } from '../../media/index.js';
+import { FrameEncoder, I420Converter, IDENTITY, gradeRgba, type ColorMatrix } from '../../media/index.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -67,21 +67,26 @@ export class FrameSink {
     return -1;
   }
 
-  async push(canvas: Canvas): Promise<void> {
+  /** Takes the canvas's frame; `grade` is applied on the way (to the video, thumbnail and tiles alike). */
+  async push(canvas: Canvas, grade: ColorMatrix = IDENTITY): Promise<void> {
     const i = this.written++;
     const data = canvas.data();
     if (this.sheet) {
       const k = this.tileFor(i);
-      if (k >= 0) this.sheet.getContext('2d').drawImage(canvas, (k % COLS) * TILE_W, Math.floor(k / COLS) * this.tileH, TILE_W, this.tileH);
-      if (i === this.thumbIndex) this.thumb = Buffer.from(data);
+      if (k >= 0) this.tile(canvas, k, grade);
+      if (i === this.thumbIndex) {
+        this.thumb = Buffer.from(data);
+        if (grade !== IDENTITY) gradeRgba(this.thumb, grade);
+      }
     }
     // One frame in flight: the next frame is painted while ffmpeg takes this one. Frames go out
     // through two buffers made once, so canvas.data()'s own buffer is dropped at once.
     let slot: Buffer;
-    if (this.i420) slot = this.i420.convert(data);
+    if (this.i420) slot = this.i420.convert(data, grade);
     else {
       slot = this.slots[i % 2];
       data.copy(slot);
+      if (grade !== IDENTITY) gradeRgba(slot, grade);
     }
     await this.inFlight;
     this.inFlight = this.encoder.write(slot);
@@ -91,6 +96,19 @@ export class FrameSink {
     if (collect) {
       collect({ type: 'minor' });
       await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private tile(canvas: Canvas, k: number, grade: ColorMatrix) {
+    const ctx = this.sheet!.getContext('2d');
+    const x = (k % COLS) * TILE_W;
+    const y = Math.floor(k / COLS) * this.tileH;
+    ctx.drawImage(canvas, x, y, TILE_W, this.tileH);
+    // A grade is per pixel and affine, so grading the shrunk tile equals shrinking the graded frame.
+    if (grade !== IDENTITY) {
+      const px = ctx.getImageData(x, y, TILE_W, this.tileH);
+      gradeRgba(px.data, grade);
+      ctx.putImageData(px, x, y);
     }
   }
 

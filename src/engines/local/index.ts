@@ -12,6 +12,7 @@ import { parseWords, resolveScene, type Scene } from './scene.js';
 import { makeLayout } from './layout.js';
 import { Painter, type Character } from './painter.js';
 import { gradeTime } from './effects.js';
+import { mixColor } from './grade.js';
 import { FrameSink } from './frames.js';
 import { simulatedOutcome } from './simulate.js';
 
@@ -132,12 +133,13 @@ export class LocalEngine implements Engine {
         oldPainter.paint(t);
         const octx = under.getContext('2d');
         octx.setTransform(1, 0, 0, 1, 0, 0);
-        octx.globalAlpha = fade * fade * (3 - 2 * fade);
+        const k = fade * fade * (3 - 2 * fade);
+        octx.globalAlpha = k;
         octx.drawImage(canvas, 0, 0);
         octx.globalAlpha = 1;
-        await sink.push(under);
+        await sink.push(under, mixColor(oldPainter.grade, painter.grade, k));
       } else {
-        await sink.push(canvas);
+        await sink.push(canvas, painter.grade);
       }
     });
   }
@@ -173,7 +175,7 @@ export class LocalEngine implements Engine {
         }
         if (time) gradeTime(ctx, time, width, height);
         painter.overlay(i / fps);
-        await sink.push(canvas);
+        await sink.push(canvas, painter.grade);
       });
     } finally {
       await input.return?.(undefined);

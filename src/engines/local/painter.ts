@@ -10,6 +10,7 @@ import { cameraAt, imageCameraAt } from './camera.js';
 import { Effects, gradeTime } from './effects.js';
 import { KINDS, type Paint } from './subjects.js';
 import { Light } from './color.js';
+import { IDENTITY, type ColorMatrix } from '../../media/index.js';
 
 export interface Character {
   name: string;
@@ -33,6 +34,8 @@ export class Painter {
   private readonly actors: Actor[];
   private readonly front: Canvas | null = null;
   private readonly cutouts: Canvas[];
+  /** The colour grade of the frame painted last, for the frame's conversion to I420 (grade.ts). */
+  grade: ColorMatrix = IDENTITY;
 
   constructor(
     private readonly ctx: SKRSContext2D,
@@ -98,6 +101,7 @@ export class Painter {
     }
     this.effects.weather(ctx, tm, t, amount);
     this.effects.style(ctx, t, amount);
+    this.grade = this.effects.grade(t, amount);
   }
 
   private subjects(tm: number, tc: number) {
