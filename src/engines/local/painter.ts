@@ -101,7 +101,7 @@ export class Painter {
     }
     this.effects.weather(ctx, tm, t, amount);
     this.effects.style(ctx, t, amount);
-    this.grade = this.effects.grade(t, amount);
+    this.grade = this.effects.grade(amount);
   }
 
   private subjects(tm: number, tc: number) {
