@@ -133,8 +133,32 @@ async function baseline(size: string, frames: number): Promise<{ wallMs: number;
   }
 }
 
+/**
+ * Every gallery prompt (the grammar's settings, weather, styles and cameras) as a 4 s 1280x720
+ * job, each next to its own baseline pair: how the ratio spreads over different scenes.
+ */
+async function sweepGallery(): Promise<void> {
+  const { GALLERY_PROMPTS } = await import('../scripts/gallery.js');
+  const size = '1280x720';
+  const seconds = 4;
+  console.log(`  the gallery's ${GALLERY_PROMPTS.length} prompts, ${size} ${seconds}s each:`);
+  const ratios: number[] = [];
+  for (const prompt of GALLERY_PROMPTS) {
+    const b1 = await baseline(size, seconds * FPS);
+    const r = await child(size, seconds, prompt);
+    const b2 = await baseline(size, seconds * FPS);
+    const ratio = r.wallMs / ((b1.wallMs + b2.wallMs) / 2);
+    ratios.push(ratio);
+    console.log(`    ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'ok  ' : 'OVER'} render ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB | "${prompt}"`);
+  }
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const within = ratios.filter((x) => x <= 1.5).length;
+  console.log(`    median ${sorted[sorted.length >> 1].toFixed(2)}x, ${within} of ${ratios.length} within 1.5x, worst ${sorted[sorted.length - 1].toFixed(2)}x`);
+}
+
 export async function runLocalEngineBench(): Promise<void> {
   console.log(`local engine at ${FPS} fps; targets: ratio <= 1.5x, 1280x720 faster than real time, peak RSS <= 300 MB`);
+  await sweepGallery();
   for (const c of CASES) {
     const frames = c.seconds * FPS;
     for (const prompt of PROMPTS) {
