@@ -115,25 +115,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   }
 
-  app.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('openai-processing-ms', String((performance.now() - req.startedAt) | 0));
-    done(null, payload);
-  });
-
+  // One hook for the response's bookkeeping: the processing time header, the request count and
+  // the log line (its `ms` is the same processing time). Each hook a request passes through
+  // costs a runner of its own, which on a cached read was a measurable share of the work.
   const writeAccess = accessLog(log);
   app.addHook('onClose', (_app, done) => {
     writeAccess.flush();
     done();
   });
-  app.addHook('onResponse', (req, reply, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const ms = performance.now() - req.startedAt;
+    reply.header('openai-processing-ms', String(ms | 0));
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const method = req.method;
     metrics.countRequest(method, route, status);
-    if (route !== '/metrics' && route !== '/healthz') {
-      writeAccess(req.id, method, route, status, Math.round((performance.now() - req.startedAt) * 1000) / 1000);
-    }
-    done();
+    if (route !== '/metrics' && route !== '/healthz') writeAccess(req.id, method, route, status, Math.round(ms * 1000) / 1000);
+    done(null, payload);
   });
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
