@@ -268,9 +268,9 @@ export class Backdrop {
       for (let i = 0; i < s.length; i += 3) {
         const b = s[i + 2] * (0.55 + 0.45 * Math.sin(t * 2.5 + i));
         if (Math.min(3, Math.floor(b * 4)) !== step) continue;
-        const x = (((s[i] * W + v.dx * 0.1) % W) + W) % W;
+        const x = Math.round((((s[i] * W + v.dx * 0.1) % W) + W) % W);
         const d = s[i + 2] > 0.85 ? size * 1.6 : size;
-        ctx.rect(x, s[i + 1] * H, d, d);
+        ctx.rect(x, Math.round(s[i + 1] * H), d, d);
       }
       ctx.fill();
     }
@@ -398,7 +398,8 @@ export class Backdrop {
       const v = this.view(depth, tc);
       const [lo, hi] = this.span(v);
       const w = hi - lo + 0.6 * W;
-      const x = lo - 0.3 * W + ((((cx0 * w + t * W * 0.006 * wind * (0.5 + cd)) % w) + w) % w);
+      // Whole pixels: between steps a drifting cloud is the same picture, which the encoder skips.
+      const x = Math.round(lo - 0.3 * W + ((((cx0 * w + t * W * 0.006 * wind * (0.5 + cd)) % w) + w) % w));
       const r = cs * m * (storm ? 0.16 : 0.1);
       ctx.fillStyle = this.light.lit(base, 0, storm ? 0.95 : this.night ? 0.5 : 0.85);
       ctx.beginPath();
@@ -503,7 +504,7 @@ export class Backdrop {
     for (let k = 0; k < 40; k++) {
       const yy = horizon + ((k + 0.5) / 40) ** 1.6 * (H - horizon);
       const w = (0.02 + (yy - horizon) / H * 0.25) * W * (0.6 + 0.4 * Math.sin(t * 3 + k * 1.7));
-      ctx.fillRect(sx - w / 2 + Math.sin(t * 2 + k) * W * 0.01, yy, w, Math.max(1, H * 0.004));
+      ctx.fillRect(Math.round(sx - w / 2 + Math.sin(t * 2 + k) * W * 0.01), Math.round(yy), Math.round(w), Math.max(1, Math.round(H * 0.004)));
     }
     const v = cameraAt(scene.camera, tc, W, 0.6);
     ctx.strokeStyle = this.light.lit('#bfe3f5', 0, 0.35);
@@ -513,9 +514,11 @@ export class Backdrop {
       const pr = this.layout.particles;
       const yy = horizon + pr[k * 3 + 1] ** 1.5 * (H - horizon);
       const len = W * (0.01 + 0.05 * ((yy - horizon) / (H - horizon)));
-      const x = ((((pr[k * 3] * W + v.dx + t * W * 0.01 * (k % 3)) % W) + W) % W);
-      ctx.moveTo(x, yy + Math.sin(t * 2 + k) * 2);
-      ctx.lineTo(x + len, yy + Math.sin(t * 2 + k) * 2);
+      // Whole pixels, as for the clouds: a line that has not moved a pixel is the same picture.
+      const x = Math.round((((pr[k * 3] * W + v.dx + t * W * 0.01 * (k % 3)) % W) + W) % W);
+      const y = Math.round(yy + Math.sin(t * 2 + k) * 2);
+      ctx.moveTo(x, y);
+      ctx.lineTo(x + Math.round(len), y);
     }
     ctx.stroke();
     if (scene.setting === 'beach') {
@@ -596,7 +599,7 @@ export class Backdrop {
     ctx.fillRect(0, H * 0.925, W, H * 0.075);
     ctx.fillStyle = this.light.lit('#d8d8d8', 0, 0.8);
     const v = cameraAt(this.scene.camera, tc, W, 0.9);
-    for (let x = ((v.dx % (W / 8)) + W / 8) % (W / 8) - W / 8; x < W; x += W / 8) ctx.fillRect(x, H * 0.962, W / 20, H * 0.006);
+    for (let x = ((v.dx % (W / 8)) + W / 8) % (W / 8) - W / 8; x < W; x += W / 8) ctx.fillRect(Math.round(x), H * 0.962, W / 20, H * 0.006);
   }
 
   private room(t: number) {

@@ -168,8 +168,10 @@ export class Painter {
       }
       const view = cameraAt(scene.camera, tc, W, depth);
       const xf = zone === 'burst' ? x : wrap(x + 0.2 + view.dx / W, 1.4) - 0.2;
-      const px = (xf * W - W / 2) * view.z + W / 2;
-      const py = (y * H - H * 0.55) * view.z + H * 0.55;
+      // Whole pixels: a subject that only moves then repeats its own picture, shifted, which the
+      // encoder predicts exactly.
+      const px = Math.round((xf * W - W / 2) * view.z + W / 2);
+      const py = Math.round((y * H - H * 0.55) * view.z + H * 0.55);
       const size = def.size * m * a.scale * scale * view.z;
       const paint: Paint = {
         lit: (c, haze, al) => this.light.lit(c, haze, al),
