@@ -9,7 +9,10 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
-const ROUNDS = 7;
+// Many short rounds: this machine's load swings within seconds, and a bare round and a reelay
+// round taken back to back see more nearly the same machine (7 rounds of 2 s gave medians from
+// 0.61 to 0.86 in one afternoon, 13 rounds of 1 s from 0.73 to 0.78).
+const ROUNDS = 13;
 
 /**
  * Starts a server whose stdout (its logs) goes to a file, as under a service manager: the server
@@ -77,7 +80,7 @@ export async function runHttpBench(): Promise<void> {
       // Rounds alternate bare and reelay, so a burst of other work on the machine hits both alike;
       // the ratio is taken per round and the median reported.
       const rounds: { base: Awaited<ReturnType<typeof load>>; ours: Awaited<ReturnType<typeof load>> }[] = [];
-      const slice = Math.max(2, Math.round(DURATION / ROUNDS));
+      const slice = Math.max(1, Math.round(DURATION / ROUNDS));
       for (let i = 0; i < ROUNDS; i++) {
         const base = await load({ url: bareUrl, duration: slice });
         const ours = await load({ url: ourUrl, headers, duration: slice });
