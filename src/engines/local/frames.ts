@@ -47,7 +47,7 @@ export class FrameSink {
   private thumb: Buffer | null = null;
   private written = 0;
   private inFlight: Promise<void> = Promise.resolve();
-  /** Frames go to ffmpeg as I420 when they can: a quarter of ffmpeg's work, and 1.5 bytes a pixel. */
+  /** Frames go to ffmpeg as I420 when they can: ffmpeg skips its own slower conversion, and the pipe carries 1.5 bytes a pixel. */
   private readonly i420: I420Converter | null;
   private readonly slots: Buffer[];
 
@@ -80,7 +80,8 @@ export class FrameSink {
       }
     }
     // One frame in flight: the next frame is painted while ffmpeg takes this one. Frames go out
-    // through two buffers made once, so canvas.data()'s own buffer is dropped at once.
+    // through two buffers made once (the converter's, or RGBA slots), so canvas.data()'s own
+    // buffer is dropped at once.
     let slot: Buffer;
     if (this.i420) slot = this.i420.convert(data, grade);
     else {
