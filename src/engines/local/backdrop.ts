@@ -120,7 +120,7 @@ export class Backdrop {
     const { ctx, scene, W, H } = this;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     // What never moves (sky, sun or moon, open water) is painted once and copied each frame.
-    this.skyCache ??= this.offscreen(W, H, () => this.paintStill());
+    this.skyCache ??= this.offscreen(W, H, () => this.paintStill(), true);
     ctx.drawImage(this.skyCache, 0, 0);
     if (scene.setting === 'abstract') this.blobs(t);
     if (this.night || scene.subjects.some((s) => s.kind === 'stars')) this.stars(t, tc);
@@ -166,11 +166,14 @@ export class Backdrop {
     }
   }
 
-  /** Runs `draw` against a fresh canvas instead of the frame. */
-  private offscreen(w: number, h: number, draw: () => void): Canvas {
+  /**
+   * Runs `draw` against a fresh canvas instead of the frame. An opaque one (the sky, which covers
+   * it all) is copied onto the frame without blending.
+   */
+  private offscreen(w: number, h: number, draw: () => void, opaque = false): Canvas {
     const canvas = createCanvas(Math.ceil(w), Math.ceil(h));
     const frame = this.ctx;
-    this.ctx = canvas.getContext('2d');
+    this.ctx = canvas.getContext('2d', opaque ? { alpha: false } : undefined);
     try {
       draw();
     } finally {
