@@ -71,6 +71,10 @@ export class I420Converter {
   private readonly exports: I420Exports;
   private readonly src: number;
   private readonly dst: [number, number];
+  /** Views over the kernel's memory, made once (it never grows after the constructor). */
+  private readonly srcView: Uint8Array;
+  private readonly out: [Buffer, Buffer];
+  private readonly coef: Int32Array;
   private readonly rgbaBytes: number;
   readonly frameBytes: number;
   private next = 0;
@@ -96,6 +100,9 @@ export class I420Converter {
     const need = this.dst[1] + this.frameBytes;
     const memory = this.exports.memory;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));
+    this.srcView = new Uint8Array(memory.buffer, this.src, this.rgbaBytes);
+    this.out = [Buffer.from(memory.buffer, this.dst[0], this.frameBytes), Buffer.from(memory.buffer, this.dst[1], this.frameBytes)];
+    this.coef = new Int32Array(memory.buffer, COEF, 12);
   }
 
   /**
@@ -104,18 +111,17 @@ export class I420Converter {
    */
   convert(rgba: Uint8Array, grade: ColorMatrix = IDENTITY): Buffer {
     if (rgba.length !== this.rgbaBytes) throw new RangeError(`expected ${this.rgbaBytes} bytes of RGBA, got ${rgba.length}`);
-    const buffer = this.exports.memory.buffer;
     if (grade !== this.matrix) this.setMatrix(grade);
-    new Uint8Array(buffer, this.src, this.rgbaBytes).set(rgba);
-    const dst = this.dst[this.next];
+    this.srcView.set(rgba);
+    const k = this.next;
     this.next ^= 1;
-    this.exports.rgbaToI420(this.src, dst, this.width, this.height, COEF);
-    return Buffer.from(buffer, dst, this.frameBytes);
+    this.exports.rgbaToI420(this.src, this.dst[k], this.width, this.height, COEF);
+    return this.out[k];
   }
 
   private setMatrix(grade: ColorMatrix) {
     const m = composeColor(TO_YUV, grade);
-    const coef = new Int32Array(this.exports.memory.buffer, COEF, 12);
+    const coef = this.coef;
     for (let i = 0; i < 12; i++) {
       if (i % 4 === 3) coef[i] = Math.round(m[i] * FRACTION) + FRACTION / 2;
       else coef[i] = Math.round(Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, m[i])) * FRACTION);

@@ -13,6 +13,7 @@ export class Effects {
   private vignette: Canvas | null = null;
   private paper: Canvas | null = null;
   private fogBanks: { canvas: Canvas; top: number } | null = null;
+  private fullGrade: ColorMatrix | null = null;
   private readonly flakes = new Map<number, Canvas>();
 
   constructor(
@@ -126,9 +127,15 @@ export class Effects {
    * globalAlpha fades the rest in.
    */
   grade(amount = 1): ColorMatrix {
+    if (amount <= 0) return IDENTITY;
+    // Made once: the same matrix object each frame also lets the converter keep its coefficients.
+    this.fullGrade ??= this.makeGrade();
+    return mixColor(IDENTITY, this.fullGrade, amount);
+  }
+
+  private makeGrade(): ColorMatrix {
     const s = this.scene.style;
     const fog = this.scene.weather === 'fog';
-    if ((s === 'none' && !fog) || amount <= 0) return IDENTITY;
     let m: ColorMatrix = IDENTITY;
     if (s === 'noir') m = chain(saturation(0), contrast(1.12, 150));
     // A steady warm fade: a flicker would change every pixel of every frame, which the encoder
@@ -140,7 +147,7 @@ export class Effects {
     // Teal shadows and orange highlights, split by luminosity, with a little more contrast.
     else if (s === 'cinematic') m = chain(contrast(1.08), splitTone(0.16));
     if (fog) m = chain(over([215, 222, 228], 0.35), m);
-    return mixColor(IDENTITY, m, amount);
+    return m;
   }
 
   /** What varies across the frame (grain, vignette, textures, lines); the flat part is grade(). */
