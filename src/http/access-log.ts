@@ -21,6 +21,8 @@ export function accessLog(log: Logger): AccessLog {
   const internals = log as unknown as Record<symbol, unknown>;
   const stream = internals[pino.symbols.streamSym] as { write(line: string): unknown };
   const bindings = internals[pino.symbols.chindingsSym] as string; // ',"pid":…,"hostname":…'
+  // Routes are a small fixed set: each one's JSON form is made once.
+  const routeJson = new Map<string, string>();
   let pending = '';
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
@@ -33,9 +35,12 @@ export function accessLog(log: Logger): AccessLog {
   };
   const write = (reqId: string, method: string, route: string, status: number, ms: number) => {
     if (!log.isLevelEnabled('info')) return;
+    let routeText = routeJson.get(route);
+    if (routeText === undefined) routeJson.set(route, (routeText = JSON.stringify(route)));
+    // Request ids are reelay's own (letters, digits and '_'), so they need no escaping.
     pending +=
-      `{"level":30,"time":${Date.now()}${bindings},"req_id":${JSON.stringify(reqId)},"method":"${method}",` +
-      `"route":${JSON.stringify(route)},"status":${status},"ms":${ms},"msg":"request"}\n`;
+      `{"level":30,"time":${Date.now()}${bindings},"req_id":"${reqId}","method":"${method}",` +
+      `"route":${routeText},"status":${status},"ms":${ms},"msg":"request"}\n`;
     if (pending.length >= BATCH_CHARS) flush();
     else timer ??= setTimeout(flush, FLUSH_MS).unref();
   };

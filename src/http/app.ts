@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { BlobStore } from '../blobs/index.js';
-import { ApiError, type VideoService } from '../videos/index.js';
+import { ApiError, videoJson, type VideoService } from '../videos/index.js';
 import { Authenticator, type Principal } from './auth.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
@@ -15,6 +15,8 @@ import { modelRoutes } from './routes/models.js';
 import { healthRoutes } from './routes/health.js';
 import { eventRoutes } from './routes/events.js';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { pollLane } from './poll-lane.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -66,7 +68,42 @@ const nextRequestId = () => `${REQUEST_PREFIX}${(++requestSeq).toString(16).padS
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { cfg, metrics, log } = deps;
+  const limiter = new RateLimiter();
+  const writeAccess = accessLog(log);
+  // A response's bookkeeping past its headers: the request count and the log line (its `ms` is
+  // the processing time). Shared by the onSend hook and the poll lane.
+  const record = (reqId: string, method: string, route: string, status: number, ms: number) => {
+    metrics.countRequest(method, route, status);
+    if (route !== '/metrics' && route !== '/healthz') writeAccess(reqId, method, route, status, Math.round(ms * 1000) / 1000);
+  };
+  const rate = (p: Principal) => {
+    const rpm = p.rateLimitRpm ?? cfg.rateLimitRpm;
+    return rpm > 0 ? limiter.take(p.projectId, rpm) : null;
+  };
+  let closing = false;
+  const lane = pollLane({
+    principal: (authorization) => deps.auth.cached(authorization),
+    finished: (projectId, id) => deps.service.peek(projectId, id),
+    body: videoJson,
+    rate,
+    nextRequestId,
+    record,
+    closing: () => closing,
+  });
   const app = Fastify({
+    // The server is fastify's own http server, with the poll lane in front of fastify's handler.
+    serverFactory: (handler, opts) => {
+      const server = createServer((req, res) => {
+        if (!lane(req, res)) handler(req, res);
+      });
+      // What fastify does to a server it makes itself (it has filled in these defaults by now).
+      const o = opts as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
+      server.keepAliveTimeout = o.keepAliveTimeout;
+      server.requestTimeout = o.requestTimeout;
+      server.setTimeout(o.connectionTimeout);
+      if (o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+      return server;
+    },
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger) => logger,
@@ -89,7 +126,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Hooks run on every request, so they take callbacks rather than promises, and the request
   // log is one line written through the root logger (no child logger per request).
-  const limiter = new RateLimiter();
   app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = performance.now();
     reply.header('x-request-id', req.id);
@@ -106,9 +142,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Outside the hook, so a request whose key is cached allocates no closure for it.
   function admit(req: FastifyRequest, reply: FastifyReply, principal: Principal, done: (err?: Error) => void) {
     req.projectId = principal.projectId;
-    const rpm = principal.rateLimitRpm ?? cfg.rateLimitRpm;
-    if (rpm > 0) {
-      const decision = limiter.take(req.projectId, rpm);
+    const decision = rate(principal);
+    if (decision) {
       reply.headers(decision.headers);
       if (decision.error) return done(decision.error);
     }
@@ -118,7 +153,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One hook for the response's bookkeeping: the processing time header, the request count and
   // the log line (its `ms` is the same processing time). Each hook a request passes through
   // costs a runner of its own, which on a cached read was a measurable share of the work.
-  const writeAccess = accessLog(log);
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onClose', (_app, done) => {
     writeAccess.flush();
     done();
@@ -126,11 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', (req, reply, payload, done) => {
     const ms = performance.now() - req.startedAt;
     reply.header('openai-processing-ms', String(ms | 0));
-    const route = req.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    const method = req.method;
-    metrics.countRequest(method, route, status);
-    if (route !== '/metrics' && route !== '/healthz') writeAccess(req.id, method, route, status, Math.round(ms * 1000) / 1000);
+    record(req.id, req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, ms);
     done(null, payload);
   });
 

@@ -16,8 +16,12 @@ export interface Principal {
   rateLimitRpm: number | null;
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const bearerKey = (header: string | undefined): string | null => (header ? (BEARER.exec(header)?.[1] ?? null) : null);
+
 export class Authenticator {
   private envKeyHash: Buffer | null;
+  private envKeyHex: string | null;
   private defaultProjectId: string | null = null;
   // Hashing a key costs more than the rest of looking it up. Keys that matched a stored key are
   // remembered with their hash (in memory only, bounded); the lookup by hash still decides, so a
@@ -28,7 +32,8 @@ export class Authenticator {
     private readonly store: Store,
     envKey: string | null,
   ) {
-    this.envKeyHash = envKey ? Buffer.from(hashKey(envKey), 'hex') : null;
+    this.envKeyHex = envKey ? hashKey(envKey) : null;
+    this.envKeyHash = this.envKeyHex ? Buffer.from(this.envKeyHex, 'hex') : null;
   }
 
   async init(): Promise<void> {
@@ -40,8 +45,8 @@ export class Authenticator {
    * cached (the common case, every poll), otherwise after a lookup. Throws the contract's 401s.
    */
   authenticate(header: string | undefined): Principal | Promise<Principal> {
-    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!m) {
+    const key = bearerKey(header);
+    if (key === null) {
       throw new ApiError(
         401,
         "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
@@ -50,11 +55,24 @@ export class Authenticator {
         null,
       );
     }
-    const key = m[1];
+    return this.fromMemory(key) ?? this.lookup(key, this.knownHashes.get(key) ?? hashKey(key));
+  }
+
+  /** The principal when the key is known and everything about it is in memory; never throws or waits. */
+  cached(header: string | undefined): Principal | undefined {
+    const key = bearerKey(header);
+    return key === null ? undefined : this.fromMemory(key);
+  }
+
+  private fromMemory(key: string): Principal | undefined {
     const known = this.knownHashes.get(key);
-    const cached = known === undefined ? undefined : this.store.cachedKey(known);
-    if (cached) return { projectId: cached.projectId, rateLimitRpm: cached.projectLimits.rateLimitRpm };
-    return this.lookup(key, known ?? hashKey(key));
+    if (known === undefined) return undefined;
+    if (known === this.envKeyHex && this.defaultProjectId) {
+      const limits = this.store.cachedProjectLimits(this.defaultProjectId);
+      return limits && { projectId: this.defaultProjectId, rateLimitRpm: limits.rateLimitRpm };
+    }
+    const rec = this.store.cachedKey(known);
+    return rec && { projectId: rec.projectId, rateLimitRpm: rec.projectLimits.rateLimitRpm };
   }
 
   private async lookup(key: string, hash: string): Promise<Principal> {

@@ -122,6 +122,8 @@ export interface Store {
   revokeKey(id: string): Promise<boolean>;
   countActiveKeys(projectId: string): Promise<number>;
   projectLimits(projectId: string): Promise<ProjectLimits>;
+  /** The project's limits when they are in memory (after projectLimits()), without waiting. */
+  cachedProjectLimits(projectId: string): ProjectLimits | undefined;
   /** Creates the project if new; fields left out keep their value. */
   setProjectLimits(name: string, limits: Partial<ProjectLimits>): Promise<ProjectRecord>;
   listProjects(): Promise<ProjectRecord[]>;

@@ -35,6 +35,21 @@ export function videoObject(v: VideoRecord): VideoObject {
   };
 }
 
+// A finished video's record comes from the store's cache as the same object each time, and its
+// JSON is kept beside it: polling a finished video costs no serialization.
+const finishedJson = new WeakMap<VideoRecord, string>();
+
+/** The video object as JSON text, remembered for finished videos (their record no longer changes). */
+export function videoJson(v: VideoRecord): string {
+  const terminal = v.status === 'completed' || v.status === 'failed';
+  let body = terminal ? finishedJson.get(v) : undefined;
+  if (body === undefined) {
+    body = JSON.stringify(videoObject(v));
+    if (terminal) finishedJson.set(v, body);
+  }
+  return body;
+}
+
 export function characterObject(c: CharacterRecord) {
   return { id: c.id, name: c.name, created_at: c.createdAt };
 }

@@ -1,7 +1,7 @@
 // /v1/videos and its sub-resources.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { videoObject, characterObject, type VideoService } from '../../videos/index.js';
+import { videoObject, videoJson, characterObject, type VideoService } from '../../videos/index.js';
 import type { VideoRecord } from '../../store/index.js';
 import type { BlobStore } from '../../blobs/index.js';
 import { readBody, type BodyLimits } from '../body.js';
@@ -27,14 +27,9 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
     });
   });
 
-  // A finished video's record comes from the store's cache as the same object each time, and
-  // its body is kept beside it: polling it costs no serialization, and no promise when cached.
-  const finishedBodies = new WeakMap<VideoRecord, string>();
-  const sendFinished = (reply: FastifyReply, v: VideoRecord) => {
-    let body = finishedBodies.get(v);
-    if (body === undefined) finishedBodies.set(v, (body = JSON.stringify(videoObject(v))));
-    return reply.type('application/json; charset=utf-8').send(body);
-  };
+  // A cached finished video is usually answered by the poll lane (../poll-lane.ts) before it
+  // gets here; this route answers everything else, and the same body when it does see one.
+  const sendFinished = (reply: FastifyReply, v: VideoRecord) => reply.type('application/json; charset=utf-8').send(videoJson(v));
   app.get<IdParams>('/v1/videos/:id', { schema: { response: { 200: VIDEO_SCHEMA } } }, (req, reply) => {
     const cached = service.peek(req.projectId, req.params.id);
     if (cached) return sendFinished(reply, cached);

@@ -255,6 +255,11 @@ export class SqliteStore implements Store {
     return limits;
   }
 
+  cachedProjectLimits(projectId: string): ProjectLimits | undefined {
+    this.syncCaches();
+    return this.limitsCache.get(projectId);
+  }
+
   async setProjectLimits(name: string, limits: Partial<ProjectLimits>): Promise<ProjectRecord> {
     const id = await this.ensureProject(name);
     this.db.transaction(() => {
