@@ -125,7 +125,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('startedAt', 0.5); // a double from the start, so the field never changes shape
 
   // Hooks run on every request, so they take callbacks rather than promises, and the request
-  // log is one line written through the root logger (no child logger per request).
+  // log is one line written through the root logger (no child logger per request). The poll lane
+  // answers its requests without them: what a hook adds to a response, the lane must add too.
   app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = performance.now();
     reply.header('x-request-id', req.id);
@@ -150,17 +151,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   }
 
-  // One hook for the response's bookkeeping: the processing time header, the request count and
-  // the log line (its `ms` is the same processing time). Each hook a request passes through
-  // costs a runner of its own, which on a cached read was a measurable share of the work.
   app.addHook('preClose', (done) => {
-    closing = true;
+    closing = true; // from now on fastify answers every request (it refuses new ones while closing)
     done();
   });
   app.addHook('onClose', (_app, done) => {
     writeAccess.flush();
     done();
   });
+  // One hook for the response's bookkeeping: the processing time header, the request count and
+  // the log line (its `ms` is the same processing time). Each hook a request passes through
+  // costs a runner of its own, which on a cached read was a measurable share of the work.
   app.addHook('onSend', (req, reply, payload, done) => {
     const ms = performance.now() - req.startedAt;
     reply.header('openai-processing-ms', String(ms | 0));
