@@ -85,6 +85,7 @@ export class Backdrop {
   private skyCache: Canvas | null = null;
   private soft: Canvas | null = null;
   private readonly layers = new Map<number, { canvas: Canvas; x0: number; y0: number }>();
+  private stillLand: { canvas: Canvas; top: number } | null = null;
 
   constructor(
     private ctx: SKRSContext2D,
@@ -132,7 +133,7 @@ export class Backdrop {
         this.sea(t, tc);
         break;
       case 'city':
-        for (const layer of [0, 1]) this.cachedLayer(layer, layer ? 0.55 : 0.25, tc);
+        this.landLayers([0.25, 0.55], tc);
         this.street(tc);
         break;
       case 'room':
@@ -142,7 +143,7 @@ export class Backdrop {
       case 'abstract':
         break;
       default:
-        (LANDS[scene.setting] ?? LANDS.meadow!).forEach((land, i) => this.cachedLayer(i, land.depth, tc));
+        this.landLayers((LANDS[scene.setting] ?? LANDS.meadow!).map((land) => land.depth), tc);
     }
   }
 
@@ -180,6 +181,27 @@ export class Backdrop {
       this.ctx = frame;
     }
     return canvas;
+  }
+
+  /**
+   * The land or building layers, far to near, at these depths. Under a still camera they never
+   * move, so they are composed once into one picture: one copy a frame instead of one per layer.
+   */
+  private landLayers(depths: number[], tc: number) {
+    if (this.scene.camera !== 'static') {
+      depths.forEach((depth, i) => this.cachedLayer(i, depth, tc));
+      return;
+    }
+    if (!this.stillLand) {
+      const { W, H } = this;
+      const top = Math.min(...depths.map((_, i) => Math.max(0, Math.floor(this.layerTop(i) * H) - 2)));
+      const canvas = this.offscreen(W, H, () => depths.forEach((depth, i) => this.cachedLayer(i, depth, tc)));
+      this.layers.clear(); // only the composed picture is drawn from now on
+      this.stillLand = { canvas, top };
+    }
+    const { canvas, top } = this.stillLand;
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.drawImage(canvas, 0, top, this.W, this.H - top, 0, top, this.W, this.H - top);
   }
 
   /**
