@@ -2,7 +2,7 @@
 import { createCanvas, type Canvas, type SKRSContext2D, type CanvasGradient } from '@napi-rs/canvas';
 import type { Layout, Ridge } from './layout.js';
 import type { Scene } from './scene.js';
-import { cameraAt, type View } from './camera.js';
+import { cameraAt, movesAllDepthsAlike, type View } from './camera.js';
 import { SKY, Light, css, hslToRgb, mix, rgb } from './color.js';
 
 const TAU = Math.PI * 2;
@@ -184,24 +184,31 @@ export class Backdrop {
   }
 
   /**
-   * The land or building layers, far to near, at these depths. Under a still camera they never
-   * move, so they are composed once into one picture: one copy a frame instead of one per layer.
+   * The land or building layers, far to near, at these depths. Under a still camera or a zoom
+   * they never move apart, so they are composed once into one picture (as the still camera sees
+   * it): one copy a frame, or one scaled copy, instead of one per layer.
    */
   private landLayers(depths: number[], tc: number) {
-    if (this.scene.camera !== 'static') {
+    if (!movesAllDepthsAlike(this.scene.camera)) {
       depths.forEach((depth, i) => this.cachedLayer(i, depth, tc));
       return;
     }
+    const { W, H } = this;
     if (!this.stillLand) {
-      const { W, H } = this;
       const top = Math.min(...depths.map((_, i) => Math.max(0, Math.floor(this.layerTop(i) * H) - 2)));
-      const canvas = this.offscreen(W, H, () => depths.forEach((depth, i) => this.cachedLayer(i, depth, tc)));
+      const canvas = this.offscreen(W, H, () => {
+        for (let i = 0; i < depths.length; i++) {
+          const c = this.layer(i);
+          this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+          this.ctx.drawImage(c.canvas, c.x0, c.y0);
+        }
+      });
       this.layers.clear(); // only the composed picture is drawn from now on
       this.stillLand = { canvas, top };
     }
     const { canvas, top } = this.stillLand;
-    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
-    this.ctx.drawImage(canvas, 0, top, this.W, this.H - top, 0, top, this.W, this.H - top);
+    this.view(0, tc);
+    this.ctx.drawImage(canvas, 0, top, W, H - top, 0, top, W, H - top);
   }
 
   /**
@@ -209,6 +216,16 @@ export class Backdrop {
    * Layers repeat every PERIOD, so a pan of any length reuses the same picture.
    */
   private cachedLayer(i: number, depth: number, tc: number) {
+    const { W } = this;
+    const c = this.layer(i);
+    const v = this.view(depth, tc);
+    const [lo] = this.span(v);
+    const n = this.scene.camera === 'pan_left' || this.scene.camera === 'pan_right' ? Math.floor((lo - c.x0) / (PERIOD * W)) : 0;
+    this.ctx.drawImage(c.canvas, c.x0 + n * PERIOD * W, c.y0);
+  }
+
+  /** Layer i's picture, painted on first use. */
+  private layer(i: number): { canvas: Canvas; x0: number; y0: number } {
     const { W, H } = this;
     let c = this.layers.get(i);
     if (!c) {
@@ -224,10 +241,7 @@ export class Backdrop {
       c = { canvas, x0, y0 };
       this.layers.set(i, c);
     }
-    const v = this.view(depth, tc);
-    const [lo] = this.span(v);
-    const n = this.scene.camera === 'pan_left' || this.scene.camera === 'pan_right' ? Math.floor((lo - c.x0) / (PERIOD * W)) : 0;
-    this.ctx.drawImage(c.canvas, c.x0 + n * PERIOD * W, c.y0);
+    return c;
   }
 
   /** The highest point a layer can reach, as a fraction of H. */

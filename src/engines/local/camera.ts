@@ -11,6 +11,9 @@ export interface View {
 
 const ease = (t: number, tau: number) => 1 - Math.exp(-t / tau);
 
+/** Cameras that place every depth alike (no parallax): layers that never move apart can be composed once. */
+export const movesAllDepthsAlike = (camera: Camera) => camera === 'static' || camera === 'zoom_in' || camera === 'zoom_out';
+
 export function cameraAt(camera: Camera, t: number, W: number, depth: number): View {
   const d = Math.max(0, Math.min(1, depth));
   switch (camera) {
@@ -19,10 +22,12 @@ export function cameraAt(camera: Camera, t: number, W: number, depth: number): V
       const dir = camera === 'pan_left' ? 1 : -1;
       return { dx: dir * 0.035 * W * t * (0.1 + 0.9 * d), z: 1 };
     }
+    // A zoom is the lens: everything scales alike, near or far (a dolly moves the camera itself,
+    // so there near layers grow faster than far ones).
     case 'zoom_in':
-      return { dx: 0, z: 1 + 0.3 * ease(t, 8) * (0.6 + 0.4 * d) };
+      return { dx: 0, z: 1 + 0.24 * ease(t, 8) };
     case 'zoom_out':
-      return { dx: 0, z: 1 + 0.3 * (1 - ease(t, 8)) * (0.6 + 0.4 * d) };
+      return { dx: 0, z: 1 + 0.24 * (1 - ease(t, 8)) };
     case 'dolly_in':
       return { dx: 0, z: 1 + 0.55 * ease(t, 8) * d * d };
     case 'dolly_out':
