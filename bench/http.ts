@@ -1,6 +1,7 @@
-// HTTP bench: GET /v1/videos/{id} on the real server (its own process, SQLite, auth, hooks)
+// HTTP bench: GET /v1/videos/{id} on the real server (its own process, SQLite, auth, logs)
 // against a bare fastify route returning the same JSON from memory, in the same run.
 import autocannon from 'autocannon';
+import { cpuMs } from './proc.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,21 +47,12 @@ function stop(proc: ChildProcess): Promise<void> {
   });
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in ms; null off Linux. */
-function cpuMs(pid: number | undefined): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
-  } catch {
-    return null;
-  }
-}
 
 /** A load round; with the server's pid, also the server's CPU time per answered request. */
 async function load(opts: autocannon.Options, pid?: number) {
-  const before = cpuMs(pid);
+  const before = pid === undefined ? null : cpuMs(pid);
   const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
-  const after = cpuMs(pid);
+  const after = pid === undefined ? null : cpuMs(pid);
   if (r.non2xx) throw new Error(`${r.non2xx} non-2xx answers from ${opts.url}`);
   const cpuUsPerRequest = before === null || after === null || r.requests.total === 0 ? null : ((after - before) * 1000) / r.requests.total;
   return { rps: r.requests.average, p99: r.latency.p99, total: r.requests.total, cpuUsPerRequest };
@@ -116,7 +108,7 @@ export async function runHttpBench(): Promise<void> {
         const o = median(cpuOurs as number[]);
         console.log(`  server CPU per request, median: bare ${b.toFixed(1)} µs, reelay ${o.toFixed(1)} µs (bare/reelay ${(b / o).toFixed(2)})`);
       }
-      console.log(`  reelay is the real server: stored key, store, hooks, ${env.REELAY_LOG_LEVEL}-level request logs written to a file`);
+      console.log(`  reelay is the real server: stored key, store, request counts, ${env.REELAY_LOG_LEVEL}-level request logs written to a file`);
       console.log(`  ratio reelay/bare, median of rounds: ${median(ratios).toFixed(2)} (target >= 0.75); reelay p99, median: ${p99} ms (target <= 10 ms: ${p99 <= 10 ? 'met' : 'NOT met'})`);
     } finally {
       await stop(bare.proc);

@@ -4,12 +4,13 @@
 // spritesheet, on a render thread) so its own peak RSS can be read.
 //   node --import tsx bench/local-engine.ts
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { H264_ARGS, run, tools } from '../src/media/index.js';
 import type { JobContext } from '../src/engines/index.js';
+import { childrenCpuMs, peakRssMb } from './proc.js';
 
 const FPS = 24;
 const BENCH_SEED = 42;
@@ -34,34 +35,7 @@ interface ChildResult {
   warmMs: number;
 }
 
-/**
- * CPU time of this process's finished children (cutime + cstime in /proc/self/stat, at the usual
- * 100 ticks a second), or null off Linux. Wall-time ratios swing with whatever else the machine is
- * running; CPU-time ratios much less, so both are printed.
- */
-function childrenCpuMs(): number | null {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return null;
-  }
-}
 
-/**
- * This process's peak RSS. VmHWM counts this program only; getrusage's maxRSS also keeps the
- * high-water mark from before exec, when the child was still a copy of the bench process (which
- * can be the larger of the two).
- */
-function peakRssMb(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS / 1024;
-}
 
 /** A job as the runner hands it over: a throwaway record and a context writing assets to `dir`. */
 function benchJob(dir: string, size: string, seconds: number, prompt: string, assets: string[]): JobContext {

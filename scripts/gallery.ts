@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { parseScene } from '../src/engines/local/scene.js';
 import { makeLayout } from '../src/engines/local/layout.js';
 import { Painter } from '../src/engines/local/painter.js';
-import { gradeRgba } from '../src/media/index.js';
+import { gradeRect } from '../src/engines/local/grade.js';
 import { hashSeed } from '../src/videos/seed.js';
 
 export const GALLERY_PROMPTS = [
@@ -47,9 +47,7 @@ export async function renderGallery(out = 'docs/gallery.png', tileW = 480, tileH
     // A storm is shown at its first lightning strike.
     painter.paint(scene.weather === 'storm' ? layout.lightning[0][0] + 0.03 : t);
     // The style's colour grade, which the engine applies while converting frames for the encoder.
-    const px = ctx.getImageData(0, 0, tileW, tileH);
-    gradeRgba(px.data, painter.grade);
-    ctx.putImageData(px, 0, 0);
+    gradeRect(ctx, 0, 0, tileW, tileH, painter.grade);
     const x = (i % cols) * tileW;
     const y = Math.floor(i / cols) * (tileH + caption);
     s.drawImage(tile, x, y);

@@ -195,16 +195,13 @@ export class Backdrop {
     }
     const { W, H } = this;
     if (!this.stillLand) {
-      const top = Math.min(...depths.map((_, i) => Math.max(0, Math.floor(this.layerTop(i) * H) - 2)));
+      const layers = depths.map((_, i) => this.layer(i));
       const canvas = this.offscreen(W, H, () => {
-        for (let i = 0; i < depths.length; i++) {
-          const c = this.layer(i);
-          this.ctx.setTransform(1, 0, 0, 1, 0, 0);
-          this.ctx.drawImage(c.canvas, c.x0, c.y0);
-        }
+        this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+        for (const c of layers) this.ctx.drawImage(c.canvas, c.x0, c.y0);
       });
       this.layers.clear(); // only the composed picture is drawn from now on
-      this.stillLand = { canvas, top };
+      this.stillLand = { canvas, top: Math.min(...layers.map((c) => c.y0)) };
     }
     const { canvas, top } = this.stillLand;
     this.view(0, tc);

@@ -4,6 +4,7 @@
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import sharp from 'sharp';
 import { FrameEncoder, I420Converter, IDENTITY, gradeRgba, type ColorMatrix } from '../../media/index.js';
+import { gradeRect } from './grade.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -106,11 +107,7 @@ export class FrameSink {
     const y = Math.floor(k / COLS) * this.tileH;
     ctx.drawImage(canvas, x, y, TILE_W, this.tileH);
     // A grade is per pixel and affine, so grading the shrunk tile equals shrinking the graded frame.
-    if (grade !== IDENTITY) {
-      const px = ctx.getImageData(x, y, TILE_W, this.tileH);
-      gradeRgba(px.data, grade);
-      ctx.putImageData(px, x, y);
-    }
+    gradeRect(ctx, x, y, TILE_W, this.tileH, grade);
   }
 
   get count(): number {

@@ -2,7 +2,8 @@
 // flat colour (multiply, screen, source-over, 'color', 'saturation') is affine in each pixel, so
 // instead of a full-frame pass on the canvas it becomes a matrix that the frame's conversion to
 // I420 applies for free. Only what varies across the frame (gradients, textures, grain) is painted.
-import { composeColor, IDENTITY, type ColorMatrix } from '../../media/index.js';
+import type { SKRSContext2D } from '@napi-rs/canvas';
+import { composeColor, gradeRgba, IDENTITY, type ColorMatrix } from '../../media/index.js';
 
 type RGB = readonly [number, number, number];
 
@@ -74,4 +75,12 @@ export function splitTone(k: number): ColorMatrix {
     m.push(-push * 128);
   });
   return m;
+}
+
+/** Applies a matrix to a rectangle of a canvas: for pictures kept from frames (spritesheet and gallery tiles). */
+export function gradeRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number, m: ColorMatrix): void {
+  if (m === IDENTITY) return;
+  const px = ctx.getImageData(x, y, w, h);
+  gradeRgba(px.data, m);
+  ctx.putImageData(px, x, y);
 }
