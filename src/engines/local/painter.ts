@@ -71,9 +71,7 @@ export class Painter {
   paint(t: number): void {
     const { ctx, W, H, scene } = this;
     const tm = t * scene.speed;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.globalAlpha = 1;
-    ctx.globalCompositeOperation = 'source-over';
+    resetState(ctx);
     let amount = 1;
     if (this.opts.image) {
       for (const layer of ['back', 'front'] as const) {
@@ -93,6 +91,7 @@ export class Painter {
   overlay(t: number, amount = 1): void {
     const { ctx, scene } = this;
     const tm = t * scene.speed;
+    resetState(ctx);
     if (amount > 0) {
       ctx.globalAlpha = amount;
       this.subjects(tm, t);
@@ -214,6 +213,19 @@ export class Painter {
       ctx.drawImage(c, cx - size / 2, cy - size / 2);
     });
   }
+}
+
+/**
+ * The drawing state every part of a frame starts from. Parts set what they need (a round cap,
+ * say) and leave it set, so without this a frame's lines would depend on the frame before it, and
+ * a clip's first frame would differ from the same moment painted later (as an extension does).
+ */
+function resetState(ctx: SKRSContext2D) {
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.globalAlpha = 1;
+  ctx.globalCompositeOperation = 'source-over';
+  ctx.lineCap = 'butt';
+  ctx.lineJoin = 'miter';
 }
 
 /** A character's key frame cut into a ringed circle (cover-cropped), made once per job. */
