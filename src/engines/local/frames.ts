@@ -2,7 +2,6 @@
 // way it keeps the thumbnail frame and shrinks spritesheet tiles, so the runner need not decode
 // the finished video again.
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
-import sharp from 'sharp';
 import { FrameEncoder, I420Converter, IDENTITY, gradeRgba, type ColorMatrix } from '../../media/index.js';
 import { gradeRect } from './grade.js';
 import { setFlagsFromString } from 'node:v8';
@@ -26,6 +25,8 @@ const collect: ((o?: { type?: 'major' | 'minor' }) => void) | null = (() => {
 const COLS = 5;
 const ROWS = 5;
 const TILE_W = 160;
+/** Thumbnails are at most this wide. */
+const THUMB_W = 640;
 
 export interface SinkOptions {
   out: string;
@@ -45,7 +46,8 @@ export class FrameSink {
   private readonly thumbIndex: number;
   private readonly tileH: number;
   private readonly sheet: Canvas | null;
-  private thumb: Buffer | null = null;
+  /** The thumbnail frame, shrunk and graded as it passes (drawn on the canvas, not copied out). */
+  private thumb: Canvas | null = null;
   private written = 0;
   private inFlight: Promise<void> = Promise.resolve();
   /** Frames go to ffmpeg as I420 when they can: ffmpeg skips its own slower conversion, and the pipe carries 1.5 bytes a pixel. */
@@ -75,10 +77,7 @@ export class FrameSink {
     if (this.sheet) {
       const k = this.tileFor(i);
       if (k >= 0) this.tile(canvas, k, grade);
-      if (i === this.thumbIndex) {
-        this.thumb = Buffer.from(data);
-        if (grade !== IDENTITY) gradeRgba(this.thumb, grade);
-      }
+      if (i === this.thumbIndex) this.thumb = this.shrink(canvas, grade);
     }
     // One frame in flight: the next frame is painted while ffmpeg takes this one. Frames go out
     // through two buffers made once (the converter's, or RGBA slots), so canvas.data()'s own
@@ -110,6 +109,17 @@ export class FrameSink {
     gradeRect(ctx, x, y, TILE_W, this.tileH, grade);
   }
 
+  private shrink(canvas: Canvas, grade: ColorMatrix): Canvas {
+    const w = Math.min(THUMB_W, this.o.width);
+    const h = Math.max(1, Math.round((w * this.o.height) / this.o.width));
+    const thumb = createCanvas(w, h);
+    const ctx = thumb.getContext('2d');
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(canvas, 0, 0, w, h);
+    gradeRect(ctx, 0, 0, w, h, grade);
+    return thumb;
+  }
+
   get count(): number {
     return this.written;
   }
@@ -126,11 +136,8 @@ export class FrameSink {
 
   async previews(): Promise<{ thumbnail: Buffer; spritesheet: Buffer } | null> {
     if (!this.sheet || !this.thumb) return null;
-    const thumbnail = await sharp(this.thumb, { raw: { width: this.o.width, height: this.o.height, channels: 4 } })
-      .resize({ width: 640, withoutEnlargement: true })
-      .webp({ quality: 82 })
-      .toBuffer();
-    const spritesheet = await this.sheet.encode('jpeg', 80);
+    // Both encodes run on libuv's thread pool, side by side.
+    const [thumbnail, spritesheet] = await Promise.all([this.thumb.encode('webp', 82), this.sheet.encode('jpeg', 80)]);
     return { thumbnail, spritesheet };
   }
 }
