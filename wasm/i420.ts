@@ -27,24 +27,36 @@ const SHIFT = 12;
   return i8x16.shuffle(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
 }
 
-/** One output channel for 8 values of r, g, b (i16 lanes, 0..255): i16 lanes, unclamped. */
-@inline function weigh(r: v128, g: v128, b: v128, wr: v128, wg: v128, wb: v128, off: v128): v128 {
-  const lo = i32x4.add(
-    i32x4.add(i32x4.extmul_low_i16x8_s(r, wr), i32x4.extmul_low_i16x8_s(g, wg)),
-    i32x4.add(i32x4.extmul_low_i16x8_s(b, wb), off),
-  );
-  const hi = i32x4.add(
-    i32x4.add(i32x4.extmul_high_i16x8_s(r, wr), i32x4.extmul_high_i16x8_s(g, wg)),
-    i32x4.add(i32x4.extmul_high_i16x8_s(b, wb), off),
-  );
+// 16-bit interleaves: [a0 b0 a1 b1 a2 b2 a3 b3] and [a4 b4 .. a7 b7].
+@inline function lo16(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+}
+@inline function hi16(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+
+/**
+ * One output channel for 8 values of r, g, b (i16 lanes, 0..255): i16 lanes, unclamped.
+ * `wrg` holds the r and g weights in alternate lanes and `wb` the b weight and 0, so each
+ * i32x4.dot (one pmaddwd) gives r*wr + g*wg, or b*wb, for four values at once.
+ */
+@inline function weigh(r: v128, g: v128, b: v128, wrg: v128, wb: v128, off: v128): v128 {
+  const zero = i16x8.splat(0);
+  const lo = i32x4.add(i32x4.add(i32x4.dot_i16x8_s(lo16(r, g), wrg), i32x4.dot_i16x8_s(lo16(b, zero), wb)), off);
+  const hi = i32x4.add(i32x4.add(i32x4.dot_i16x8_s(hi16(r, g), wrg), i32x4.dot_i16x8_s(hi16(b, zero), wb)), off);
   return i16x8.narrow_i32x4_s(i32x4.shr_s(lo, SHIFT), i32x4.shr_s(hi, SHIFT));
 }
 
 /** Luma of 16 pixels given as planes of bytes. */
-@inline function luma(r: v128, g: v128, b: v128, yr: v128, yg: v128, yb: v128, yo: v128): v128 {
+@inline function luma(r: v128, g: v128, b: v128, yrg: v128, yb: v128, yo: v128): v128 {
   const rl = i16x8.extend_low_i8x16_u(r), gl = i16x8.extend_low_i8x16_u(g), bl = i16x8.extend_low_i8x16_u(b);
   const rh = i16x8.extend_high_i8x16_u(r), gh = i16x8.extend_high_i8x16_u(g), bh = i16x8.extend_high_i8x16_u(b);
-  return i8x16.narrow_i16x8_u(weigh(rl, gl, bl, yr, yg, yb, yo), weigh(rh, gh, bh, yr, yg, yb, yo));
+  return i8x16.narrow_i16x8_u(weigh(rl, gl, bl, yrg, yb, yo), weigh(rh, gh, bh, yrg, yb, yo));
+}
+
+/** Two weights in alternate i16 lanes: [a b a b a b a b]. */
+@inline function pair(a: i32, b: i32): v128 {
+  return i16x8(<i16>a, <i16>b, <i16>a, <i16>b, <i16>a, <i16>b, <i16>a, <i16>b);
 }
 
 /** Means of 2x2 blocks: 8 values in i16 lanes from two rows of 16 bytes. */
@@ -76,12 +88,9 @@ function scalarBlock(coef: usize, top: usize, bottom: usize, y0: usize, y1: usiz
 
 /** Converts a width x height RGBA frame at `src` to I420 at `dst`. Width and height must be even. */
 export function rgbaToI420(src: usize, dst: usize, width: i32, height: i32, coef: usize): void {
-  const yr = i16x8.splat(<i16>load<i32>(coef)), yg = i16x8.splat(<i16>load<i32>(coef, 4));
-  const yb = i16x8.splat(<i16>load<i32>(coef, 8)), yo = i32x4.splat(load<i32>(coef, 12));
-  const ur = i16x8.splat(<i16>load<i32>(coef, 16)), ug = i16x8.splat(<i16>load<i32>(coef, 20));
-  const ub = i16x8.splat(<i16>load<i32>(coef, 24)), uo = i32x4.splat(load<i32>(coef, 28));
-  const vr = i16x8.splat(<i16>load<i32>(coef, 32)), vg = i16x8.splat(<i16>load<i32>(coef, 36));
-  const vb = i16x8.splat(<i16>load<i32>(coef, 40)), vo = i32x4.splat(load<i32>(coef, 44));
+  const yrg = pair(load<i32>(coef), load<i32>(coef, 4)), yb = pair(load<i32>(coef, 8), 0), yo = i32x4.splat(load<i32>(coef, 12));
+  const urg = pair(load<i32>(coef, 16), load<i32>(coef, 20)), ub = pair(load<i32>(coef, 24), 0), uo = i32x4.splat(load<i32>(coef, 28));
+  const vrg = pair(load<i32>(coef, 32), load<i32>(coef, 36)), vb = pair(load<i32>(coef, 40), 0), vo = i32x4.splat(load<i32>(coef, 44));
   const w = <usize>width;
   const cw = w >> 1;
   const uPlane = dst + w * <usize>height;
@@ -100,14 +109,14 @@ export function rgbaToI420(src: usize, dst: usize, width: i32, height: i32, coef
       const ta = group(v128.load(t)), tb = group(v128.load(t, 16)), tc = group(v128.load(t, 32)), td = group(v128.load(t, 48));
       const tq0 = lo32(ta, tb), tq1 = hi32(ta, tb), tq2 = lo32(tc, td), tq3 = hi32(tc, td);
       const rt = lo64(tq0, tq2), gt = hi64(tq0, tq2), bt = lo64(tq1, tq3);
-      v128.store(y0 + x, luma(rt, gt, bt, yr, yg, yb, yo));
+      v128.store(y0 + x, luma(rt, gt, bt, yrg, yb, yo));
       const d = bottom + x * 4;
       const da = group(v128.load(d)), db = group(v128.load(d, 16)), dc = group(v128.load(d, 32)), dd = group(v128.load(d, 48));
       const dq0 = lo32(da, db), dq1 = hi32(da, db), dq2 = lo32(dc, dd), dq3 = hi32(dc, dd);
       const rd = lo64(dq0, dq2), gd = hi64(dq0, dq2), bd = lo64(dq1, dq3);
-      v128.store(y1 + x, luma(rd, gd, bd, yr, yg, yb, yo));
+      v128.store(y1 + x, luma(rd, gd, bd, yrg, yb, yo));
       const r = mean(rt, rd), g = mean(gt, gd), b = mean(bt, bd);
-      const uv = i8x16.narrow_i16x8_u(weigh(r, g, b, ur, ug, ub, uo), weigh(r, g, b, vr, vg, vb, vo));
+      const uv = i8x16.narrow_i16x8_u(weigh(r, g, b, urg, ub, uo), weigh(r, g, b, vrg, vb, vo));
       v128.store64_lane(u + (x >> 1), uv, 0);
       v128.store64_lane(v + (x >> 1), uv, 1);
     }

@@ -1,6 +1,7 @@
 // RGBA frames to I420 (yuv420p, BT.601 limited range) before they reach ffmpeg. ffmpeg's own
-// conversion of RGBA input costs about 2.7 ms a 1280x720 frame on its main thread; this SIMD
-// WebAssembly one about 0.3 ms, and the pipe then carries 1.5 bytes a pixel instead of 4.
+// conversion of RGBA input cost about 2.7 ms a 1280x720 frame on its main thread; this SIMD
+// WebAssembly one 0.3-0.8 ms (as this shared machine's speed varies), and the pipe then carries
+// 1.5 bytes a pixel instead of 4.
 // A colour grade given as an RGB matrix is folded into the conversion's own matrix, so grading
 // a frame this way costs nothing, where a full-frame blend on the canvas costs milliseconds.
 // Source: wasm/i420.ts (AssemblyScript); `npm run build:wasm` rebuilds src/media/i420.wasm.
