@@ -201,6 +201,7 @@ async function measureClip(size: string, seconds: number, prompt: string, rounds
   const frames = seconds * FPS;
   console.log(`  ${size} ${seconds}s (${frames} frames) "${prompt}"`);
   let before = await baseline(size, frames);
+  const bases: number[] = [];
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
   const realTime: number[] = [];
@@ -209,6 +210,7 @@ async function measureClip(size: string, seconds: number, prompt: string, rounds
     const r = await child(size, seconds, prompt);
     const after = await baseline(size, frames);
     const base = (before.wallMs + after.wallMs) / 2;
+    bases.push(base);
     const ratio = r.wallMs / base;
     // The job's CPU (node painting plus its ffmpeg) over the baseline ffmpeg's.
     const baseCpu = before.cpuMs === null || after.cpuMs === null ? null : (before.cpuMs + after.cpuMs) / 2;
@@ -227,10 +229,15 @@ async function measureClip(size: string, seconds: number, prompt: string, rounds
     before = after;
   }
   const m = median(ratios);
+  let own = '';
+  if (m > 1.5) {
+    const encodeMs = await encodeOwnFrames(size, seconds, prompt);
+    own = ` | x264 alone on its frames ${(encodeMs / 1000).toFixed(2)} s, ${(encodeMs / median(bases)).toFixed(2)}x`;
+  }
   console.log(
     `    median of ${rounds}: ratio ${m.toFixed(2)}x ${m <= 1.5 ? 'ok' : 'OVER'} (rounds ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x` +
       `${cpuRatios.length ? `, cpu ${median(cpuRatios).toFixed(2)}x` : ''}) | real-time ${median(realTime).toFixed(2)}x` +
-      `${size === '1280x720' ? (median(realTime) > 1 ? ' ok' : ' OVER') : ''} | peak RSS ${peak.toFixed(0)} MB ${peak <= 300 ? 'ok' : 'OVER'}`,
+      `${size === '1280x720' ? (median(realTime) > 1 ? ' ok' : ' OVER') : ''} | peak RSS ${peak.toFixed(0)} MB ${peak <= 300 ? 'ok' : 'OVER'}${own}`,
   );
 }
 
