@@ -14,8 +14,8 @@ import { childrenCpuMs, peakRssMb } from './proc.js';
 
 const FPS = 24;
 const BENCH_SEED = 42;
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
 /** A typical scene, and a busy one (falling snow and a pan move every pixel of every frame). */
 const TYPICAL = 'a sailboat and a lighthouse on the sea at sunset, birds';
 const BUSY = 'three red hot air balloons drift over snowy mountains at sunrise, birds, slow pan left';
@@ -189,7 +189,7 @@ async function sweepGallery(): Promise<void> {
   console.log(`    median ${median(ratios).toFixed(2)}x, ${within} of ${ratios.length} within 1.5x, worst ${Math.max(...ratios).toFixed(2)}x`);
 }
 
-/** Rounds of the issue's two clips (BENCH_ROUNDS): one render on a shared machine says little. */
+/** Rounds of the two target clips (BENCH_ROUNDS): one render on a shared machine says little. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 
 /**
