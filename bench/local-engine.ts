@@ -107,8 +107,14 @@ function runSelf(args: string[]): Promise<string> {
 
 const child = async (size: string, seconds: number, prompt: string) => JSON.parse(await runSelf(['--child', size, String(seconds), prompt])) as ChildResult;
 
+interface Baseline {
+  wallMs: number;
+  /** ffmpeg's CPU time, when /proc tells it. */
+  cpuMs: number | null;
+}
+
 /** ffmpeg alone: the same number of testsrc2 frames at the same size, preset and pixel format. */
-async function baseline(size: string, frames: number): Promise<{ wallMs: number; cpuMs: number | null }> {
+async function baseline(size: string, frames: number): Promise<Baseline> {
   const dir = mkdtempSync(join(tmpdir(), 'reelay-bench-base-'));
   const started = performance.now();
   const cpu0 = childrenCpuMs();
@@ -119,6 +125,12 @@ async function baseline(size: string, frames: number): Promise<{ wallMs: number;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The job's CPU (node painting plus its ffmpeg) over the baseline ffmpeg's, when /proc tells both. */
+function cpuRatio(r: ChildResult, before: Baseline, after: Baseline): number | null {
+  if (before.cpuMs === null || after.cpuMs === null || r.toolsCpuMs === null) return null;
+  return (r.cpuMs + r.toolsCpuMs) / ((before.cpuMs + after.cpuMs) / 2);
 }
 
 /**
@@ -178,12 +190,13 @@ async function sweepGallery(): Promise<void> {
     const b2 = await baseline(size, seconds * FPS);
     const ratio = r.wallMs / ((b1.wallMs + b2.wallMs) / 2);
     ratios.push(ratio);
+    const cpu = cpuRatio(r, b1, b2);
     let own = '';
     if (ratio > 1.5) {
       const encodeMs = await encodeOwnFrames(size, seconds, prompt);
       own = ` | x264 alone on its frames ${(encodeMs / 1000).toFixed(2)} s, ${(encodeMs / ((b1.wallMs + b2.wallMs) / 2)).toFixed(2)}x`;
     }
-    console.log(`    ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'ok  ' : 'OVER'} render ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB${own} | "${prompt}"`);
+    console.log(`    ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'ok  ' : 'OVER'}${cpu === null ? '' : ` (cpu ${cpu.toFixed(2)}x)`} render ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB${own} | "${prompt}"`);
   }
   const within = ratios.filter((x) => x <= 1.5).length;
   console.log(`    median ${median(ratios).toFixed(2)}x, ${within} of ${ratios.length} within 1.5x, worst ${Math.max(...ratios).toFixed(2)}x`);
@@ -212,18 +225,17 @@ async function measureClip(size: string, seconds: number, prompt: string, rounds
     const base = (before.wallMs + after.wallMs) / 2;
     bases.push(base);
     const ratio = r.wallMs / base;
-    // The job's CPU (node painting plus its ffmpeg) over the baseline ffmpeg's.
     const baseCpu = before.cpuMs === null || after.cpuMs === null ? null : (before.cpuMs + after.cpuMs) / 2;
-    const cpuRatio = baseCpu && r.toolsCpuMs !== null ? (r.cpuMs + r.toolsCpuMs) / baseCpu : null;
+    const cpu = cpuRatio(r, before, after);
     ratios.push(ratio);
-    if (cpuRatio !== null) cpuRatios.push(cpuRatio);
+    if (cpu !== null) cpuRatios.push(cpu);
     realTime.push((seconds * 1000) / r.wallMs);
     peak = Math.max(peak, r.maxRssMb);
     console.log(
       `    round ${i + 1}: render ${(r.wallMs / 1000).toFixed(2)} s (node cpu ${(r.cpuMs / 1000).toFixed(2)} s` +
         `${r.toolsCpuMs === null ? '' : `, its ffmpeg cpu ${(r.toolsCpuMs / 1000).toFixed(2)} s`}) | testsrc2 encode ${(base / 1000).toFixed(2)} s` +
         `${baseCpu === null ? '' : ` (cpu ${(baseCpu / 1000).toFixed(2)} s)`} | ratio ${ratio.toFixed(2)}x` +
-        `${cpuRatio === null ? '' : ` (cpu ${cpuRatio.toFixed(2)}x)`} | real-time ${realTime[i].toFixed(2)}x | ` +
+        `${cpu === null ? '' : ` (cpu ${cpu.toFixed(2)}x)`} | real-time ${realTime[i].toFixed(2)}x | ` +
         `peak RSS ${r.maxRssMb.toFixed(0)} MB | assets ${r.assets.join(',')} | first job on a new render thread (320x180, 4 s): ${(r.warmMs / 1000).toFixed(2)} s`,
     );
     before = after;
