@@ -43,6 +43,8 @@ export interface Config {
   rateLimitRpm: number;
   /** Seconds of video each project may queue per rolling 24 hours (0: no quota). */
   quotaSecondsPerDay: number;
+  /** Browser origins allowed to call /v1 (CORS); empty: none. `*` allows any origin. */
+  corsOrigins: string[];
 }
 
 const DEFAULTS: Config = {
@@ -69,6 +71,7 @@ const DEFAULTS: Config = {
   upstreams: [],
   rateLimitRpm: 0,
   quotaSecondsPerDay: 0,
+  corsOrigins: [],
 };
 
 /** Environment variable for each setting; the README table is generated from the same list. */
@@ -96,6 +99,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   upstreams: 'REELAY_UPSTREAMS',
   rateLimitRpm: 'REELAY_RATE_LIMIT_RPM',
   quotaSecondsPerDay: 'REELAY_QUOTA_SECONDS_PER_DAY',
+  corsOrigins: 'REELAY_CORS_ORIGINS',
 };
 
 const FITS: FitPolicy[] = ['crop', 'pad', 'stretch', 'reject'];
@@ -104,6 +108,7 @@ function coerce(key: keyof Config, raw: unknown): unknown {
   const def = DEFAULTS[key];
   if (raw === undefined || raw === '') return undefined;
   if (key === 'upstreams') return parseUpstreams(raw);
+  if (key === 'corsOrigins') return parseOrigins(key, raw);
   if (key === 'referenceFit') {
     if (!FITS.includes(raw as FitPolicy)) throw new Error(`${key} must be one of ${FITS.join(', ')}, got ${String(raw)}`);
     return raw;
@@ -118,6 +123,22 @@ function coerce(key: keyof Config, raw: unknown): unknown {
     return ['1', 'true', 'yes', 'on'].includes(String(raw).toLowerCase());
   }
   return String(raw);
+}
+
+/** A list of origins (an array, or comma-separated text), each `*` or scheme://host[:port]. */
+function parseOrigins(key: string, raw: unknown): string[] {
+  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  return list.map((o) => o.trim()).filter(Boolean).map((o) => {
+    if (o === '*') return o;
+    let url: URL;
+    try {
+      url = new URL(o);
+    } catch {
+      throw new Error(`${key}: '${o}' is not an origin (scheme://host[:port])`);
+    }
+    if (url.origin === 'null' || url.origin !== o.replace(/\/$/, '')) throw new Error(`${key}: '${o}' is not an origin (scheme://host[:port], no path)`);
+    return url.origin;
+  });
 }
 
 export interface LoadOptions {

@@ -17,6 +17,7 @@ import { eventRoutes } from './routes/events.js';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { pollLane } from './poll-lane.js';
+import { cors as corsPolicy } from './cors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -90,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     record,
     closing: () => closing,
   });
+  const cors = corsPolicy(cfg.corsOrigins);
   const app = Fastify({
     // The server is fastify's own http server, with the poll lane in front of fastify's handler.
     serverFactory: (handler, opts) => {
@@ -130,7 +132,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = performance.now();
     reply.header('x-request-id', req.id);
+    // A request without a body has no media type to parse, whatever it declares: the Python SDK
+    // sends `content-type: application/json` on a DELETE with nothing after it.
+    const h = req.raw.headers;
+    if (h['content-type'] !== undefined && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+      delete h['content-type'];
+    }
     if (!(req.url.startsWith('/v1/') || req.url === '/v1')) return done();
+    if (h.origin !== undefined) {
+      if (req.method === 'OPTIONS' && h['access-control-request-method'] !== undefined) {
+        const answer = cors.preflight(h);
+        if (answer instanceof ApiError) return done(answer);
+        reply.code(answer.status).headers(answer.headers).send();
+        return;
+      }
+      reply.headers(cors.headers(h.origin));
+    }
     let principal: Principal | Promise<Principal>;
     try {
       principal = deps.auth.authenticate(req.headers.authorization);
@@ -182,6 +199,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(new ApiError(404, `Unknown request URL: ${req.method} ${req.url.split('?')[0]}.`, 'invalid_request_error', null, 'unknown_url').toJSON()),
   );
+
+  // An empty JSON body is no body (the route then says which field is missing); fastify's own
+  // parser calls it malformed. A chunked request with nothing in it gets here.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
 
   const limits = { tmpDir: join(cfg.dataDir, 'tmp'), maxUploadBytes: cfg.maxUploadBytes, maxFieldBytes: Math.ceil(cfg.maxUploadBytes * 1.4) };
   videoRoutes(app, deps.service, deps.blobs, limits);

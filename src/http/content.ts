@@ -10,6 +10,8 @@ export async function sendAsset(req: FastifyRequest, reply: FastifyReply, blobs:
     throw new ApiError(404, `The content of video '${asset.videoId}' has expired.`, 'invalid_request_error', null, 'video_expired');
   }
   const size = asset.bytes;
+  // HEAD answers the same headers; the file is never opened.
+  const head = req.method === 'HEAD';
   reply.header('content-type', asset.contentType);
   reply.header('etag', asset.etag);
   reply.header('accept-ranges', 'bytes');
@@ -40,9 +42,9 @@ export async function sendAsset(req: FastifyRequest, reply: FastifyReply, blobs:
       }
       reply.header('content-range', `bytes ${start}-${end}/${size}`);
       reply.header('content-length', end - start + 1);
-      return reply.code(206).send(blobs.read(asset.key, { start, end }));
+      return reply.code(206).send(head ? undefined : blobs.read(asset.key, { start, end }));
     }
   }
   reply.header('content-length', size);
-  return reply.code(200).send(blobs.read(asset.key));
+  return reply.code(200).send(head ? undefined : blobs.read(asset.key));
 }

@@ -6,8 +6,8 @@
 // and body; the same request count and log line) without fastify's routing, hook runners and
 // reply pipeline, which on such a poll cost more than everything reelay itself does.
 // Everything else goes to fastify unchanged: a key not seen yet, a video still rendering or not
-// found, a rate-limit refusal, a query string, another method, and every request once the
-// server is closing.
+// found, a rate-limit refusal, a query string, another method, a browser's cross-origin request,
+// and every request once the server is closing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from './auth.js';
 import type { RateDecision } from './rate-limit.js';
@@ -35,6 +35,7 @@ export interface PollLaneDeps {
 export function pollLane(deps: PollLaneDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     if (req.method !== 'GET') return false;
+    if (req.headers.origin !== undefined) return false; // a browser's request: CORS headers are the hooks' job
     const url = req.url!;
     // Only /v1/videos/{id} exactly: no further segment, trailing slash, query or escapes.
     if (!url.startsWith(PREFIX) || url.length === PREFIX.length || /[/?%#]/.test(url.slice(PREFIX.length))) return false;

@@ -41,7 +41,9 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
     return reply.send({ id: v.id, object: 'video.deleted', deleted: true });
   });
 
-  app.get<IdParams & { Querystring: { variant?: string } }>('/v1/videos/:id/content', async (req, reply) => {
+  // HEAD is declared here rather than left to fastify's automatic HEAD route, which reads the
+  // whole stream to throw it away and sets content-length to 0 when there is none.
+  app.route<IdParams & { Querystring: { variant?: string } }>({ method: ['GET', 'HEAD'], url: '/v1/videos/:id/content', handler: async (req, reply) => {
     for (const key of Object.keys(req.query)) {
       if (key !== 'variant') {
         return reply.code(400).send({ error: { message: `Unknown parameter: '${key}'.`, type: 'invalid_request_error', param: key, code: 'unknown_parameter' } });
@@ -49,7 +51,7 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
     }
     const asset = await service.content(req.projectId, req.params.id, req.query.variant);
     return sendAsset(req, reply, blobs, asset);
-  });
+  } });
 
   app.get<IdParams>('/v1/videos/characters/:id', async (req, reply) => reply.send(characterObject(await service.getCharacter(req.projectId, req.params.id))));
 
