@@ -86,4 +86,20 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE projects ADD COLUMN rate_limit_rpm INTEGER;
   ALTER TABLE projects ADD COLUMN quota_seconds_per_day INTEGER;
   `,
+  // 6: Idempotency-Key records: the first answer to a POST, replayed to a retry with the same key.
+  // resource_id is set in the transaction that stores the video or character, so a request that
+  // dies before its answer is recorded is still never run twice.
+  `
+  CREATE TABLE idempotency_keys (
+    project_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    resource_id TEXT,
+    response_status INTEGER,
+    response_body TEXT,
+    PRIMARY KEY (project_id, key)
+  );
+  CREATE INDEX idempotency_created ON idempotency_keys(created_at);
+  `,
 ];
