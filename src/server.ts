@@ -77,7 +77,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
 
   let ready = true;
   const app = await buildApp({ cfg, store, blobs, service, auth, metrics, log, isReady: () => ready, extraRoutes: playgroundRoutes });
-  const sweeper = new Sweeper(store, blobs, cfg.sweepIntervalMs, log);
+  const sweeper = new Sweeper(store, blobs, cfg.sweepIntervalMs, log, cfg.idempotencyTtlHours * 3600_000);
   // Listen first: a start that cannot bind (port in use) must not claim jobs or keep the lock.
   let address: string;
   try {

@@ -45,6 +45,8 @@ export interface Config {
   quotaSecondsPerDay: number;
   /** Browser origins allowed to call /v1 (CORS); empty: none. `*` allows any origin. */
   corsOrigins: string[];
+  /** Hours an Idempotency-Key's answer is kept for retries. */
+  idempotencyTtlHours: number;
 }
 
 const DEFAULTS: Config = {
@@ -72,6 +74,7 @@ const DEFAULTS: Config = {
   rateLimitRpm: 0,
   quotaSecondsPerDay: 0,
   corsOrigins: [],
+  idempotencyTtlHours: 24,
 };
 
 /** Environment variable for each setting; the README table is generated from the same list. */
@@ -100,6 +103,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   rateLimitRpm: 'REELAY_RATE_LIMIT_RPM',
   quotaSecondsPerDay: 'REELAY_QUOTA_SECONDS_PER_DAY',
   corsOrigins: 'REELAY_CORS_ORIGINS',
+  idempotencyTtlHours: 'REELAY_IDEMPOTENCY_TTL_HOURS',
 };
 
 const FITS: FitPolicy[] = ['crop', 'pad', 'stretch', 'reject'];

@@ -210,7 +210,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const limits = { tmpDir: join(cfg.dataDir, 'tmp'), maxUploadBytes: cfg.maxUploadBytes, maxFieldBytes: Math.ceil(cfg.maxUploadBytes * 1.4) };
-  videoRoutes(app, deps.service, deps.blobs, limits);
+  videoRoutes(app, deps.service, deps.blobs, limits, deps.store, {
+    ttlMs: cfg.idempotencyTtlHours * 3600_000,
+    waitMs: 10_000,
+    abandonAfterMs: 120_000,
+  });
   eventRoutes(app, deps.service);
   modelRoutes(app, deps.service.catalog);
   healthRoutes(app, deps.store, metrics, deps.isReady);

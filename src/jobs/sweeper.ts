@@ -1,4 +1,5 @@
-// The retention sweeper: removes assets of expired videos and leftovers of deleted ones.
+// The retention sweeper: removes assets of expired videos, leftovers of deleted ones, and
+// Idempotency-Key records past their time.
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { BlobStore } from '../blobs/index.js';
@@ -11,6 +12,7 @@ export class Sweeper {
     private readonly blobs: BlobStore,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    private readonly idempotencyTtlMs = 24 * 3600_000,
   ) {}
 
   start(): void {
@@ -37,6 +39,8 @@ export class Sweeper {
       n++;
     }
     if (n) this.log.info({ videos: n }, 'swept assets');
+    const keys = await this.store.purgeIdempotency(Date.now() - this.idempotencyTtlMs);
+    if (keys) this.log.info({ keys }, 'swept idempotency keys');
     return n;
   }
 

@@ -103,6 +103,32 @@ export interface KeyRecord {
   revokedAt: number | null;
 }
 
+/** What a request carrying an Idempotency-Key finds when it begins. */
+export type IdempotencyBegin =
+  /** The key is new (or free again): run the request, then finish or abandon the record. */
+  | { state: 'started' }
+  /** The same request was answered before: answer this again. */
+  | { state: 'replay'; status: number; body: string }
+  /** The same request stored this video or character, and its answer was never recorded. */
+  | { state: 'stored'; resourceId: string }
+  /** The same request is running now. */
+  | { state: 'in_progress' }
+  /** The key was used with a different request. */
+  | { state: 'mismatch' };
+
+export interface IdempotencyTimes {
+  nowMs: number;
+  /** Records older than this are gone: the key may be used again. */
+  ttlMs: number;
+  /** A record begun this long ago that stored nothing belongs to a request that died. */
+  abandonAfterMs: number;
+}
+
+/** Binds what an insert stores to the request's Idempotency-Key record, in the same transaction. */
+export interface IdempotencyBinding {
+  key: string;
+}
+
 export interface ListQuery {
   projectId: string;
   afterId: string | null;
@@ -129,7 +155,7 @@ export interface Store {
   listProjects(): Promise<ProjectRecord[]>;
 
   /** With a quota: null (and nothing stored) when this video would take the project past it. */
-  insertVideo(v: NewVideo, quota?: QuotaWindow): Promise<VideoRecord | null>;
+  insertVideo(v: NewVideo, quota?: QuotaWindow, idempotency?: IdempotencyBinding): Promise<VideoRecord | null>;
   /** Seconds billed to a project since then, failed jobs excluded. */
   billedSecondsSince(projectId: string, sinceSec: number): Promise<number>;
   getVideo(id: string, projectId: string): Promise<VideoRecord | null>;
@@ -167,7 +193,15 @@ export interface Store {
   /** Its files and asset rows are gone. */
   markPurged(id: string, nowSec: number): Promise<void>;
 
-  insertCharacter(c: CharacterRecord): Promise<void>;
+  insertCharacter(c: CharacterRecord, idempotency?: IdempotencyBinding): Promise<void>;
+
+  beginIdempotent(projectId: string, key: string, fingerprint: string, times: IdempotencyTimes): Promise<IdempotencyBegin>;
+  /** Records the answer a retry with this key gets. */
+  finishIdempotent(projectId: string, key: string, status: number, body: string): Promise<void>;
+  /** The request failed before storing anything: a retry runs it afresh. */
+  abandonIdempotent(projectId: string, key: string): Promise<void>;
+  /** Removes records begun before `beforeMs`; returns how many. */
+  purgeIdempotency(beforeMs: number): Promise<number>;
   getCharacter(id: string, projectId: string): Promise<CharacterRecord | null>;
 
   countByStatus(): Promise<Record<VideoStatus, number>>;

@@ -63,7 +63,7 @@ export class VideoService {
       id, projectId, model: req.modelId, prompt: req.prompt, size: req.size, seconds: req.seconds,
       remixedFromVideoId: null, kind: 'create', sourceVideoId: null, engine: req.model.engine,
       params: { seed: req.seed ?? hashSeed(req.prompt), fit: req.fit ?? this.cfg.referenceFit, referenceKey, uploadKey: null, characters, extensionCount: 0 },
-    }, Number(req.seconds));
+    }, Number(req.seconds), input.idempotencyKey);
   }
 
   async remix(projectId: string, sourceId: string, input: RequestInput): Promise<VideoRecord> {
@@ -79,7 +79,7 @@ export class VideoService {
       id, projectId, model: source.model, prompt, size: source.size, seconds: source.seconds,
       remixedFromVideoId: source.id, kind: 'remix', sourceVideoId: source.id, engine: source.engine,
       params: { ...source.params, referenceKey, uploadKey: null, extensionCount: 0 },
-    }, Number(source.seconds));
+    }, Number(source.seconds), input.idempotencyKey);
   }
 
   async edit(projectId: string, input: RequestInput): Promise<VideoRecord> {
@@ -90,7 +90,7 @@ export class VideoService {
       id, projectId, model: src.model, prompt, size: src.size, seconds: src.seconds,
       remixedFromVideoId: null, kind: 'edit', sourceVideoId: src.record?.id ?? null, engine: src.engine,
       params: { seed: src.record?.params.seed ?? hashSeed(prompt), fit: this.cfg.referenceFit, referenceKey: null, uploadKey: src.uploadKey, characters: [], extensionCount: 0 },
-    }, Number(src.seconds));
+    }, Number(src.seconds), input.idempotencyKey);
   }
 
   async extend(projectId: string, input: RequestInput): Promise<VideoRecord> {
@@ -116,7 +116,7 @@ export class VideoService {
         seed: src.record?.params.seed ?? hashSeed(prompt), fit: this.cfg.referenceFit, referenceKey: null,
         uploadKey: src.uploadKey, characters: src.record?.params.characters ?? [], extensionCount: count, extendSeconds: Number(seconds),
       },
-    }, Number(seconds));
+    }, Number(seconds), input.idempotencyKey);
   }
 
   /** The video at once when it is finished and cached (the common poll); else use get(). */
@@ -184,7 +184,7 @@ export class VideoService {
     await this.blobs.putFile(clipKey, file.path);
     await this.blobs.put(frameKey, square);
     const c: CharacterRecord = { id, projectId, name, createdAt: now(), clipKey, frameKey };
-    await this.store.insertCharacter(c);
+    await this.store.insertCharacter(c, input.idempotencyKey ? { key: input.idempotencyKey } : undefined);
     return c;
   }
 
@@ -195,11 +195,11 @@ export class VideoService {
   }
 
   /** Stores the job, within the project's quota; `billedSeconds` is what this job adds to it. */
-  private async enqueue(v: Omit<NewVideo, 'createdAt' | 'billedSeconds'>, billedSeconds: number): Promise<VideoRecord> {
+  private async enqueue(v: Omit<NewVideo, 'createdAt' | 'billedSeconds'>, billedSeconds: number, idempotencyKey?: string): Promise<VideoRecord> {
     const createdAt = now();
     const limit = (await this.store.projectLimits(v.projectId)).quotaSecondsPerDay ?? this.cfg.quotaSecondsPerDay;
     const window = limit > 0 ? { seconds: limit, sinceSec: createdAt - QUOTA_WINDOW_SEC } : undefined;
-    const rec = await this.store.insertVideo({ ...v, createdAt, billedSeconds }, window);
+    const rec = await this.store.insertVideo({ ...v, createdAt, billedSeconds }, window, idempotencyKey ? { key: idempotencyKey } : undefined);
     if (!rec) {
       await this.blobs.deletePrefix(`inputs/${v.id}`); // its reference or upload, stored before the check
       const used = await this.store.billedSecondsSince(v.projectId, createdAt - QUOTA_WINDOW_SEC);

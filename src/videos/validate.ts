@@ -6,6 +6,8 @@ import { PRO_SIZES, SECONDS, type ModelCatalog, type ModelEntry } from './models
 export interface RequestInput {
   fields: Record<string, unknown>;
   files: UploadedFile[];
+  /** The request's Idempotency-Key, bound to what it stores in the same transaction. */
+  idempotencyKey?: string;
 }
 
 export interface UploadedFile {

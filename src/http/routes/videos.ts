@@ -2,20 +2,46 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { videoObject, videoJson, characterObject, type VideoService } from '../../videos/index.js';
-import type { VideoRecord } from '../../store/index.js';
+import type { Store, VideoRecord } from '../../store/index.js';
 import type { BlobStore } from '../../blobs/index.js';
 import { readBody, type BodyLimits } from '../body.js';
 import { sendAsset } from '../content.js';
+import { Idempotency, fingerprint, idempotencyKey, type Answer, type Outcome } from '../idempotency.js';
 import { VIDEO_SCHEMA, VIDEO_LIST_SCHEMA } from '../schemas.js';
 
 type IdParams = { Params: { id: string } };
 
+const pollAfter = (status: string) => (status === 'queued' ? '2000' : status === 'in_progress' ? '1000' : null);
+
 function sendVideo(reply: FastifyReply, v: VideoRecord) {
-  if (v.status === 'queued' || v.status === 'in_progress') reply.header('openai-poll-after-ms', v.status === 'queued' ? '2000' : '1000');
+  const poll = pollAfter(v.status);
+  if (poll) reply.header('openai-poll-after-ms', poll);
   return reply.send(videoObject(v));
 }
 
-export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: BlobStore, limits: BodyLimits) {
+const videoAnswer = (v: VideoRecord): Answer => ({ status: 200, body: videoObject(v) });
+
+/** An answer as a POST sends it, first time or replayed: a video not finished carries the poll hint. */
+function sendAnswer(reply: FastifyReply, a: Answer) {
+  const body = a.body as { object?: string; status?: string };
+  const poll = body.object === 'video' ? pollAfter(body.status ?? '') : null;
+  if (poll) reply.header('openai-poll-after-ms', poll);
+  return reply.code(a.status).send(a.body);
+}
+
+export interface IdempotencySettings {
+  ttlMs: number;
+  waitMs: number;
+  abandonAfterMs: number;
+}
+
+export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: BlobStore, limits: BodyLimits, store: Store, idem: IdempotencySettings) {
+  // A request that stored its video or character and died before its answer was recorded: a
+  // retry gets the resource as it is now.
+  const idempotency = new Idempotency(store, idem, async (projectId, id) =>
+    id.startsWith('char_') ? { status: 200, body: characterObject(await service.getCharacter(projectId, id)) } : videoAnswer(await service.get(projectId, id)),
+  );
+
   app.get('/v1/videos', { schema: { response: { 200: VIDEO_LIST_SCHEMA } } }, async (req, reply) => {
     const page = await service.list(req.projectId, req.query as Record<string, unknown>);
     return reply.send({
@@ -58,27 +84,31 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
   // Bodies (JSON or multipart) only reach these routes; multipart's per-request hooks stay out of the reads.
   app.register(async (uploads) => {
     await uploads.register(multipart, { throwFileSizeLimit: true });
-    const withBody = async <T>(req: FastifyRequest, fn: (input: Awaited<ReturnType<typeof readBody>>['input']) => Promise<T>) => {
-      const body = await readBody(req, limits);
-      try {
-        return await fn(body.input);
-      } finally {
-        await body.cleanup();
-      }
-    };
+    type Input = Awaited<ReturnType<typeof readBody>>['input'];
+    // Every POST: read the body, run the action once per Idempotency-Key, send (or replay) its answer.
+    const post = (url: string, act: (req: FastifyRequest<IdParams>, input: Input) => Promise<Answer>) =>
+      uploads.post<IdParams>(url, async (req, reply) => {
+        const key = idempotencyKey(req);
+        const body = await readBody(req, limits);
+        try {
+          let outcome: Outcome;
+          if (key === null) outcome = { answer: await act(req, body.input), replayed: false };
+          else {
+            body.input.idempotencyKey = key;
+            const print = await fingerprint('POST', req.url.split('?')[0], body.input);
+            outcome = await idempotency.run(req.projectId, key, print, () => act(req, body.input));
+          }
+          if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+          return sendAnswer(reply, outcome.answer);
+        } finally {
+          await body.cleanup();
+        }
+      });
 
-    uploads.post('/v1/videos', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.create(req.projectId, input))));
-
-    uploads.post<IdParams>('/v1/videos/:id/remix', async (req, reply) =>
-      sendVideo(reply, await withBody(req, (input) => service.remix(req.projectId, req.params.id, input))),
-    );
-
-    uploads.post('/v1/videos/edits', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.edit(req.projectId, input))));
-
-    uploads.post('/v1/videos/extensions', async (req, reply) => sendVideo(reply, await withBody(req, (input) => service.extend(req.projectId, input))));
-
-    uploads.post('/v1/videos/characters', async (req, reply) =>
-      reply.send(characterObject(await withBody(req, (input) => service.createCharacter(req.projectId, input)))),
-    );
+    post('/v1/videos', async (req, input) => videoAnswer(await service.create(req.projectId, input)));
+    post('/v1/videos/:id/remix', async (req, input) => videoAnswer(await service.remix(req.projectId, req.params.id, input)));
+    post('/v1/videos/edits', async (req, input) => videoAnswer(await service.edit(req.projectId, input)));
+    post('/v1/videos/extensions', async (req, input) => videoAnswer(await service.extend(req.projectId, input)));
+    post('/v1/videos/characters', async (req, input) => ({ status: 200, body: characterObject(await service.createCharacter(req.projectId, input)) }));
   });
 }

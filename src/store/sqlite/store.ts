@@ -2,9 +2,13 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { MIGRATIONS } from './schema.js';
+import { IdempotencyTable } from './idempotency.js';
 import type {
   AssetRecord,
   CharacterRecord,
+  IdempotencyBegin,
+  IdempotencyBinding,
+  IdempotencyTimes,
   KeyRecord,
   ListQuery,
   NewVideo,
@@ -85,6 +89,7 @@ const OWNED = 'id = @id AND lease_owner = @owner AND deleted_at IS NULL AND stat
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts: Record<string, Database.Statement>;
+  private readonly idempotency: IdempotencyTable;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -92,6 +97,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.idempotency = new IdempotencyTable(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       getVideo: p('SELECT * FROM videos WHERE id = ? AND project_id = ? AND deleted_at IS NULL'),
@@ -280,11 +286,13 @@ export class SqliteStore implements Store {
     return (this.stmts.countKeys.get(projectId) as Row).n;
   }
 
-  async insertVideo(v: NewVideo, quota?: QuotaWindow): Promise<VideoRecord | null> {
+  async insertVideo(v: NewVideo, quota?: QuotaWindow, idempotency?: IdempotencyBinding): Promise<VideoRecord | null> {
     // One transaction: two requests racing for the last seconds of a quota cannot both get in.
     return this.db.transaction(() => {
       if (quota && (this.stmts.billedSince.get(v.projectId, quota.sinceSec) as number) + v.billedSeconds > quota.seconds) return null;
-      return toVideo(this.stmts.insertVideo.get({ ...v, params: JSON.stringify(v.params) }) as Row);
+      const rec = toVideo(this.stmts.insertVideo.get({ ...v, params: JSON.stringify(v.params) }) as Row);
+      if (idempotency) this.idempotency.bind(v.projectId, idempotency.key, rec.id);
+      return rec;
     }).immediate();
   }
 
@@ -410,8 +418,27 @@ export class SqliteStore implements Store {
     this.stmts.markPurged.run(nowSec, id);
   }
 
-  async insertCharacter(c: CharacterRecord): Promise<void> {
-    this.stmts.insertCharacter.run(c);
+  async insertCharacter(c: CharacterRecord, idempotency?: IdempotencyBinding): Promise<void> {
+    this.db.transaction(() => {
+      this.stmts.insertCharacter.run(c);
+      if (idempotency) this.idempotency.bind(c.projectId, idempotency.key, c.id);
+    })();
+  }
+
+  async beginIdempotent(projectId: string, key: string, fingerprint: string, times: IdempotencyTimes): Promise<IdempotencyBegin> {
+    return this.idempotency.begin(projectId, key, fingerprint, times);
+  }
+
+  async finishIdempotent(projectId: string, key: string, status: number, body: string): Promise<void> {
+    this.idempotency.finish(projectId, key, status, body);
+  }
+
+  async abandonIdempotent(projectId: string, key: string): Promise<void> {
+    this.idempotency.abandon(projectId, key);
+  }
+
+  async purgeIdempotency(beforeMs: number): Promise<number> {
+    return this.idempotency.purge(beforeMs);
   }
 
   async getCharacter(id: string, projectId: string): Promise<CharacterRecord | null> {
