@@ -126,7 +126,7 @@ export class VideoService {
 
   async get(projectId: string, id: string): Promise<VideoRecord> {
     const v = await this.store.getVideo(id, projectId);
-    if (!v) throw notFound(`No video found with id '${id}'.`, 'video_id');
+    if (!v) throw notFound(`No video found with id '${id}'.`);
     return v;
   }
 
@@ -139,7 +139,7 @@ export class VideoService {
 
   async delete(projectId: string, id: string): Promise<VideoRecord> {
     const v = await this.store.markDeleted(id, projectId, now());
-    if (!v) throw notFound(`No video found with id '${id}'.`, 'video_id');
+    if (!v) throw notFound(`No video found with id '${id}'.`);
     this.hooks.deleted(id);
     // A running job's files are its runner's to remove; the sweeper purges whatever is left
     // (also after a crash right here) once no runner holds the job.
@@ -190,7 +190,7 @@ export class VideoService {
 
   async getCharacter(projectId: string, id: string): Promise<CharacterRecord> {
     const c = await this.store.getCharacter(id, projectId);
-    if (!c) throw notFound(`No character found with id '${id}'.`, 'character_id');
+    if (!c) throw notFound(`No character found with id '${id}'.`);
     return c;
   }
 
@@ -211,7 +211,7 @@ export class VideoService {
 
   private async completedSource(projectId: string, id: string, verb: string, capability: 'remix' | 'edit' | 'extend'): Promise<VideoRecord> {
     const v = await this.store.getVideo(id, projectId);
-    if (!v) throw notFound(`No video found with id '${id}'.`, 'video_id');
+    if (!v) throw notFound(`No video found with id '${id}'.`);
     if (v.status !== 'completed') {
       throw invalidRequest(`Video '${id}' is ${v.status}; only a completed video can be ${verb}.`, 'video_id');
     }

@@ -68,9 +68,8 @@ def test_not_found_for_unknown_ids_and_models(client: openai.OpenAI) -> None:
         lambda: client.videos.get_character(UNKNOWN_CHARACTER),
     ):
         err = sdk_error(call, openai.NotFoundError)
-        # The contract's table gives param null here; reelay names the path parameter
-        # ('video_id', 'character_id'), which no client reads, so param is not checked.
-        assert (err.status_code, err.type, err.code) == (404, "invalid_request_error", "not_found")
+        # The contract's table: param null for an id that is not found.
+        assert (err.status_code, err.type, err.code, err.param) == (404, "invalid_request_error", "not_found", None)
     model = sdk_error(lambda: client.videos.create(prompt="a kite", model="sora-9"), openai.NotFoundError)
     assert model.code == "model_not_found"
     assert model.body["message"] == "The model `sora-9` does not exist or you do not have access to it."
