@@ -5,6 +5,7 @@ import { SqliteStore } from './sqlite/store.js';
 import type { Store } from './types.js';
 
 export * from './types.js';
+export * from './webhook-types.js';
 
 export function openStore(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });

@@ -1,4 +1,6 @@
 // Records the store keeps. The video row is the job.
+import type { WebhookStore } from './webhook-types.js';
+
 export type VideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
 export type VideoKind = 'create' | 'remix' | 'edit' | 'extension';
 export type Variant = 'video' | 'thumbnail' | 'spritesheet';
@@ -138,6 +140,8 @@ export interface ListQuery {
 
 export interface Store {
   close(): Promise<void>;
+  /** Webhook endpoints, the event outbox and deliveries. */
+  readonly webhooks: WebhookStore;
 
   ensureProject(name: string): Promise<string>;
   createKey(projectId: string, name: string, hash: string, hint: string): Promise<KeyRecord>;

@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { MIGRATIONS } from './schema.js';
+import { SqliteWebhooks } from './webhooks.js';
 import { IdempotencyTable } from './idempotency.js';
 import type {
   AssetRecord,
@@ -89,6 +90,7 @@ const OWNED = 'id = @id AND lease_owner = @owner AND deleted_at IS NULL AND stat
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts: Record<string, Database.Statement>;
+  readonly webhooks: SqliteWebhooks;
   private readonly idempotency: IdempotencyTable;
 
   constructor(file: string) {
@@ -97,6 +99,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.webhooks = new SqliteWebhooks(this.db);
     this.idempotency = new IdempotencyTable(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
@@ -368,12 +371,17 @@ export class SqliteStore implements Store {
       const ok = this.stmts.complete.run({ id, owner, completedAt, expiresAt }).changes > 0;
       if (!ok) return false;
       for (const a of assets) this.stmts.putAsset.run(a);
+      this.webhooks.enqueueSync(id, 'video.completed', completedAt); // the outbox: with the state, or not at all
       return true;
     })();
   }
 
   async fail(id: string, owner: string, completedAt: number, code: string, message: string): Promise<boolean> {
-    return this.stmts.fail.run({ id, owner, completedAt, code, message }).changes > 0;
+    return this.db.transaction(() => {
+      const ok = this.stmts.fail.run({ id, owner, completedAt, code, message }).changes > 0;
+      if (ok) this.webhooks.enqueueSync(id, 'video.failed', completedAt);
+      return ok;
+    })();
   }
 
   async retryLater(id: string, owner: string, availableAtMs: number): Promise<boolean> {
