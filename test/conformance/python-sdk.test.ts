@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startLossyProxy } from '../helpers/lossy-proxy.js';
 import { startTestServer, tempDir, rmrf } from '../helpers/server.js';
 import { SpecValidator, problems, type Exchange } from '../helpers/openapi.js';
 import { ensurePythonEnv, PYTHON_SUITE_DIR } from '../helpers/python.js';
@@ -113,6 +114,9 @@ test('the official Python openai package (sync and async) against a real reelay'
   const otherKey = await server.otherKey();
   await server.server.store.setProjectLimits(LIMITED_PROJECT, { rateLimitRpm: LIMITED_RPM });
   const limitedKey = (await createKey(server.server.store, LIMITED_PROJECT, 'python-sdk')).secret;
+  const retryKey = (await createKey(server.server.store, 'python-sdk-retries', 'python-sdk')).secret;
+  const lossy = await startLossyProxy(server.url);
+  t.after(() => lossy.close());
   const logPath = join(scratch, 'exchanges.jsonl');
   const junitPath = join(scratch, 'junit.xml');
 
@@ -125,6 +129,8 @@ test('the official Python openai package (sync and async) against a real reelay'
     REELAY_LIMITED_KEY: limitedKey,
     REELAY_LIMITED_RPM: String(LIMITED_RPM),
     REELAY_EXCHANGE_LOG: logPath,
+    REELAY_LOSSY_BASE_URL: `${lossy.url}/v1`,
+    REELAY_RETRY_KEY: retryKey,
     PYTHONDONTWRITEBYTECODE: '1', // nothing written into the source tree
     PYTHONUNBUFFERED: '1',
   });
@@ -137,6 +143,10 @@ test('the official Python openai package (sync and async) against a real reelay'
     const counts = junitCounts(readFileSync(junitPath, 'utf8'));
     assert.deepEqual({ failures: counts.failures, errors: counts.errors, skipped: counts.skipped }, { failures: 0, errors: 0, skipped: 0 });
     assert.ok(counts.tests >= 20, `only ${counts.tests} Python tests ran`);
+  });
+
+  await t.test("the retry test's first answer really was lost on the way (so the SDK retried)", () => {
+    assert.equal(lossy.lost.size, 1, `answers cut by the proxy: ${lossy.lost.size}`);
   });
 
   const lines: LogLine[] = existsSync(logPath)

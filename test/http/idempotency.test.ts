@@ -4,10 +4,10 @@
 // whose answer was lost on the way.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import sharp from 'sharp';
 import OpenAI, { toFile } from 'openai';
 import { startTestServer, waitForVideo, type TestServer } from '../helpers/server.js';
+import { startLossyProxy, type LossyProxy } from '../helpers/lossy-proxy.js';
 import { assertError, call, form, SLOW } from '../validation/helpers.js';
 import { fingerprint } from '../../src/http/idempotency.js';
 import { newVideoId } from '../../src/videos/service.js';
@@ -225,42 +225,19 @@ describe('scope, quota and time', () => {
 });
 
 describe('the official SDK retrying a create whose answer was lost', () => {
-  let proxy: Server;
-  let dropped = 0;
-  let firstId: string | null = null;
-
+  let proxy: LossyProxy;
   before(async () => {
-    // Forwards to reelay; the first create's answer is read in full, then the connection is cut.
-    proxy = createServer((req, res) => {
-      const upstream = httpRequest(`${t.url}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
-        const chunks: Buffer[] = [];
-        up.on('data', (c: Buffer) => chunks.push(c));
-        up.on('end', () => {
-          const body = Buffer.concat(chunks);
-          if (req.method === 'POST' && dropped === 0) {
-            dropped++;
-            firstId = JSON.parse(body.toString()).id;
-            res.socket?.destroy();
-            return;
-          }
-          res.writeHead(up.statusCode!, up.headers);
-          res.end(body);
-        });
-      });
-      req.pipe(upstream);
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    proxy = await startLossyProxy(t.url);
   });
   after(() => proxy.close());
 
   test('with an Idempotency-Key, the retry gets the same video and no second one is made', async () => {
-    const port = (proxy.address() as { port: number }).port;
-    const client = new OpenAI({ apiKey: t.key, baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 2, timeout: 30_000 });
+    const client = new OpenAI({ apiKey: t.key, baseURL: `${proxy.url}/v1`, maxRetries: 2, timeout: 30_000 });
     const before = await countVideos();
-    const v = await client.videos.create({ prompt: `a lost answer ${SLOW}`, seconds: '4' }, { headers: { 'Idempotency-Key': freshKey() } });
-    assert.equal(dropped, 1, 'the first answer was cut');
-    assert.ok(firstId);
-    assert.equal(v.id, firstId, 'the retry answered the video the first attempt made');
+    const key = `lose-${freshKey()}`;
+    const v = await client.videos.create({ prompt: `a lost answer ${SLOW}`, seconds: '4' }, { headers: { 'Idempotency-Key': key } });
+    assert.ok(proxy.lost.has(key), 'the first answer was cut');
+    assert.equal(v.id, proxy.lost.get(key), 'the retry answered the video the first attempt made');
     assert.equal(await countVideos(), before + 1);
     await t.client.videos.delete(v.id);
   });
