@@ -138,8 +138,28 @@ export interface ListQuery {
   order: 'asc' | 'desc';
 }
 
+/**
+ * A change another process committed to a store shared by several processes (PostgreSQL: LISTEN/
+ * NOTIFY). Caches drop what it names; runners wake up for new jobs.
+ */
+export interface StoreChange {
+  kind: 'job_queued' | 'video_changed' | 'keys_changed' | 'limits_changed' | 'webhook_due';
+  /** The video (video_changed, job_queued) when there is one. */
+  id?: string;
+}
+
 export interface Store {
   close(): Promise<void>;
+  /**
+   * Calls `fn` for changes committed by other processes. The embedded store is owned by one
+   * process (its pid lock), so it has none to report beyond what its caches already see.
+   */
+  onRemoteChange(fn: (change: StoreChange) => void): void;
+  /**
+   * A named lease among the processes sharing this store (the sweeper runs under one): true while
+   * `owner` holds it, renewed by calling again before `ms` pass.
+   */
+  holdLease(name: string, owner: string, ms: number, nowMs: number): Promise<boolean>;
   /** Webhook endpoints, the event outbox and deliveries. */
   readonly webhooks: WebhookStore;
 

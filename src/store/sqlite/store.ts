@@ -183,6 +183,15 @@ export class SqliteStore implements Store {
     }
   }
 
+  onRemoteChange(): void {
+    // One process owns the file; another process's commits (the CLI's) reach the caches through
+    // PRAGMA data_version, and nothing else needs telling.
+  }
+
+  async holdLease(): Promise<boolean> {
+    return true; // the only process on this store holds every lease
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
