@@ -13,6 +13,7 @@ import { buildApp, Authenticator, Metrics, createKey, DEFAULT_PROJECT } from './
 import { configureTools } from './media/index.js';
 import { acquireLock } from './lock.js';
 import { playgroundRoutes } from './web/index.js';
+import { Deliverer, syncConfigEndpoints } from './webhooks/index.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -64,9 +65,17 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   const engines = new Map<string, Engine>([['local', new ThreadedLocalEngine(catalog, { fps: cfg.localFps })]]);
   for (const e of upstreams.engines) engines.set(e.id, e);
   const metrics = new Metrics(store);
+  // Webhooks leave from their own loop, never from a request or a job.
+  const deliverer = new Deliverer(store.webhooks, {
+    allowPrivate: cfg.webhookAllowPrivate, timeoutMs: cfg.webhookTimeoutMs, retryBaseMs: cfg.webhookRetryBaseMs,
+    maxAgeMs: cfg.webhookMaxAgeHours * 3600_000, maxInFlight: cfg.webhookMaxInFlight,
+  }, log, { onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome: outcome === 'retry' ? 'failed' : outcome }) });
   // The runner gives local jobs `concurrency` slots and each upstream its maxInFlight.
   const runner = new Runner(cfg, store, blobs, engines, log, {
-    onFinished: (engine, outcome, seconds) => metrics.renderSeconds.observe({ engine, outcome }, seconds),
+    onFinished: (engine, outcome, seconds) => {
+      metrics.renderSeconds.observe({ engine, outcome }, seconds);
+      deliverer.wake(); // a finished job may have written webhook events
+    },
   });
   const service = new VideoService(cfg, store, blobs, catalog, { queued: () => runner.wake(), deleted: (id) => {
     runner.cancel(id);
@@ -81,6 +90,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   // Listen first: a start that cannot bind (port in use) must not claim jobs or keep the lock.
   let address: string;
   try {
+    await syncConfigEndpoints(store, cfg.webhooks, cfg.webhookAllowPrivate, log);
     address = await app.listen({ host: cfg.host, port: cfg.port });
   } catch (err) {
     await app.close().catch(() => {});
@@ -99,6 +109,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   }
   await runner.start();
   sweeper.start();
+  deliverer.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -109,6 +120,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
         sweeper.stop();
         upstreams.close(); // upstream jobs let go of their slots at once and resume on the next start
         await runner.stop(graceMs);
+        await deliverer.stop(); // attempts in flight are cut short and due again on the next start
         await Promise.all([...engines.values()].map((e) => e.close?.()));
         await app.close();
         await store.close();

@@ -40,6 +40,7 @@ if (!clientCommands.some((c) => c.name() === process.argv[2])) {
   program.addCommand((await import('./serve.js')).serveCommand());
   program.addCommand((await import('./keys.js')).keysCommand());
   program.addCommand((await import('./projects.js')).projectsCommand());
+  program.addCommand((await import('./webhooks.js')).webhooksCommand());
 }
 for (const cmd of clientCommands) program.addCommand(cmd);
 

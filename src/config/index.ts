@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { parseUpstreams, type UpstreamConfig } from '../engines/upstream/config.js';
+import { parseWebhooks, type WebhookConfig } from '../webhooks/config.js';
 
 export type FitPolicy = 'crop' | 'pad' | 'stretch' | 'reject';
 
@@ -43,6 +44,18 @@ export interface Config {
   rateLimitRpm: number;
   /** Seconds of video each project may queue per rolling 24 hours (0: no quota). */
   quotaSecondsPerDay: number;
+  /** Webhook endpoints declared in config (synced into the store at start); each secret from the env var it names. */
+  webhooks: WebhookConfig[];
+  /** Webhooks may go to loopback/private/link-local addresses and plain http (development, tests). */
+  webhookAllowPrivate: boolean;
+  /** Time cap of one delivery attempt. */
+  webhookTimeoutMs: number;
+  /** The first retry waits about this long; each later one twice as long (at most an hour), with jitter. */
+  webhookRetryBaseMs: number;
+  /** Retries of an event stop this long after it was written. */
+  webhookMaxAgeHours: number;
+  /** Delivery attempts in flight per endpoint. */
+  webhookMaxInFlight: number;
   /** Browser origins allowed to call /v1 (CORS); empty: none. `*` allows any origin. */
   corsOrigins: string[];
   /** Hours an Idempotency-Key's answer is kept for retries. */
@@ -73,6 +86,12 @@ const DEFAULTS: Config = {
   upstreams: [],
   rateLimitRpm: 0,
   quotaSecondsPerDay: 0,
+  webhooks: [],
+  webhookAllowPrivate: false,
+  webhookTimeoutMs: 15_000,
+  webhookRetryBaseMs: 5_000,
+  webhookMaxAgeHours: 72,
+  webhookMaxInFlight: 4,
   corsOrigins: [],
   idempotencyTtlHours: 24,
 };
@@ -102,6 +121,12 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   upstreams: 'REELAY_UPSTREAMS',
   rateLimitRpm: 'REELAY_RATE_LIMIT_RPM',
   quotaSecondsPerDay: 'REELAY_QUOTA_SECONDS_PER_DAY',
+  webhooks: 'REELAY_WEBHOOKS',
+  webhookAllowPrivate: 'REELAY_WEBHOOK_ALLOW_PRIVATE',
+  webhookTimeoutMs: 'REELAY_WEBHOOK_TIMEOUT_MS',
+  webhookRetryBaseMs: 'REELAY_WEBHOOK_RETRY_BASE_MS',
+  webhookMaxAgeHours: 'REELAY_WEBHOOK_MAX_AGE_HOURS',
+  webhookMaxInFlight: 'REELAY_WEBHOOK_MAX_IN_FLIGHT',
   corsOrigins: 'REELAY_CORS_ORIGINS',
   idempotencyTtlHours: 'REELAY_IDEMPOTENCY_TTL_HOURS',
 };
@@ -112,6 +137,7 @@ function coerce(key: keyof Config, raw: unknown): unknown {
   const def = DEFAULTS[key];
   if (raw === undefined || raw === '') return undefined;
   if (key === 'upstreams') return parseUpstreams(raw);
+  if (key === 'webhooks') return parseWebhooks(raw);
   if (key === 'corsOrigins') return parseOrigins(key, raw);
   if (key === 'referenceFit') {
     if (!FITS.includes(raw as FitPolicy)) throw new Error(`${key} must be one of ${FITS.join(', ')}, got ${String(raw)}`);
@@ -170,6 +196,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   Object.assign(cfg, opts.overrides ?? {});
   cfg.upstreams = parseUpstreams(cfg.upstreams);
+  cfg.webhooks = parseWebhooks(cfg.webhooks);
+  cfg.webhookMaxInFlight = Math.max(1, Math.floor(cfg.webhookMaxInFlight));
   cfg.dataDir = resolve(cfg.dataDir);
   cfg.concurrency = Math.max(1, Math.floor(cfg.concurrency));
   return cfg;

@@ -5,6 +5,8 @@ import type { Store } from '../store/index.js';
 export class Metrics {
   readonly registry = new Registry();
   readonly renderSeconds: Histogram<'engine' | 'outcome'>;
+  /** Webhook delivery attempts by outcome: delivered, failed (a retry follows), gave_up, disabled (410 Gone). */
+  readonly webhookDeliveries: Counter<'outcome'>;
   // Requests are counted in plain numbers (method -> route -> status) and handed to the counter
   // when /metrics is read: prom-client builds a label key string on every inc(), which per
   // request cost more than the rest of the bookkeeping.
@@ -30,6 +32,21 @@ export class Metrics {
       labelNames: ['engine', 'outcome'],
       buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160, 320],
       registers: [this.registry],
+    });
+    this.webhookDeliveries = new Counter({
+      name: 'reelay_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, failed: a retry follows, gave_up, disabled: 410 Gone)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    for (const outcome of ['delivered', 'failed', 'gave_up', 'disabled']) this.webhookDeliveries.inc({ outcome }, 0);
+    new Gauge({
+      name: 'reelay_webhook_backlog',
+      help: 'Webhook deliveries not yet delivered, given up or cancelled',
+      registers: [this.registry],
+      async collect() {
+        this.set(await store.webhooks.backlog());
+      },
     });
     new Gauge({
       name: 'reelay_jobs',
