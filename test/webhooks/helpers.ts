@@ -19,6 +19,8 @@ export interface Receiver {
   url: string;
   port: number;
   received: Received[];
+  /** TCP connections accepted (a refused destination never gets one). */
+  connections(): number;
   /** Resolves once `n` requests have arrived (rejects after timeoutMs). */
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
@@ -42,12 +44,15 @@ export async function startReceiver(answer: Answer = () => 200, port = 0): Promi
       else res.writeHead(a.status, a.headers).end('ok');
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   const actual = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actual}/hook`,
     port: actual,
     received,
+    connections: () => connections,
     async waitFor(n, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < n) {
