@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { openStore, type Store } from './store/index.js';
-import { openBlobs, type BlobStore } from './blobs/index.js';
+import { connectBlobs, type BlobStore } from './blobs/index.js';
 import { ThreadedLocalEngine, UpstreamPool, type Engine } from './engines/index.js';
 import { Runner, Sweeper } from './jobs/index.js';
 import { ModelCatalog, VideoService } from './videos/index.js';
@@ -59,7 +59,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   configureTools({ ffmpegPath: cfg.ffmpegPath, ffprobePath: cfg.ffprobePath });
 
   const store = openStore(cfg.dataDir);
-  const blobs = openBlobs(cfg.dataDir);
+  const blobs = await connectBlobs(cfg).catch(async (err) => { await store.close(); releaseLock(); throw err; });
   const upstreams = new UpstreamPool(cfg.upstreams, log);
   const catalog = new ModelCatalog(upstreams.models());
   const engines = new Map<string, Engine>([['local', new ThreadedLocalEngine(catalog, { fps: cfg.localFps })]]);
@@ -124,6 +124,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
         await Promise.all([...engines.values()].map((e) => e.close?.()));
         await app.close();
         await store.close();
+        blobs.close?.();
         releaseLock();
       })();
       return closing;

@@ -34,6 +34,17 @@ export interface Config {
   referenceFit: FitPolicy;
   imageUrlAllowPrivate: boolean;
   imageUrlTimeoutMs: number;
+  /** When set, assets go to this S3-compatible bucket (else to disk under dataDir). */
+  s3Bucket: string | null;
+  /** e.g. http://127.0.0.1:9000 (MinIO); unset: AWS S3. */
+  s3Endpoint: string | null;
+  s3Region: string;
+  /** Prepended to every object key. */
+  s3Prefix: string;
+  /** Bucket in the path, not the host name (MinIO, s3rver). */
+  s3ForcePathStyle: boolean;
+  /** Downloads answer 302 to a presigned URL (5 minutes) instead of streaming through reelay. */
+  s3Redirect: boolean;
   ffmpegPath: string | null;
   ffprobePath: string | null;
   /** Frames per second of the local engine. */
@@ -80,6 +91,12 @@ const DEFAULTS: Config = {
   referenceFit: 'crop',
   imageUrlAllowPrivate: false,
   imageUrlTimeoutMs: 10_000,
+  s3Bucket: null,
+  s3Endpoint: null,
+  s3Region: 'us-east-1',
+  s3Prefix: '',
+  s3ForcePathStyle: false,
+  s3Redirect: false,
   ffmpegPath: null,
   ffprobePath: null,
   localFps: 24,
@@ -115,6 +132,12 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   referenceFit: 'REELAY_REFERENCE_FIT',
   imageUrlAllowPrivate: 'REELAY_IMAGE_URL_ALLOW_PRIVATE',
   imageUrlTimeoutMs: 'REELAY_IMAGE_URL_TIMEOUT_MS',
+  s3Bucket: 'REELAY_S3_BUCKET',
+  s3Endpoint: 'REELAY_S3_ENDPOINT',
+  s3Region: 'REELAY_S3_REGION',
+  s3Prefix: 'REELAY_S3_PREFIX',
+  s3ForcePathStyle: 'REELAY_S3_FORCE_PATH_STYLE',
+  s3Redirect: 'REELAY_S3_REDIRECT',
   ffmpegPath: 'REELAY_FFMPEG',
   ffprobePath: 'REELAY_FFPROBE',
   localFps: 'REELAY_LOCAL_FPS',

@@ -20,6 +20,13 @@ export async function sendAsset(req: FastifyRequest, reply: FastifyReply, blobs:
   if (inm && inm.split(',').map((s) => s.trim().replace(/^W\//, '')).some((t) => t === asset.etag || t === '*')) {
     return reply.code(304).send();
   }
+  // A store that serves downloads itself (S3 with s3Redirect): the client fetches the bytes from
+  // there, Range included; the URL lasts 5 minutes, so the redirect is never cached.
+  if (!head && blobs.redirects && blobs.presignedUrl) {
+    const url = await blobs.presignedUrl(asset.key, 300, asset.contentType);
+    for (const h of ['content-type', 'etag', 'accept-ranges']) reply.removeHeader(h);
+    return reply.code(302).header('cache-control', 'no-store').header('location', url).send();
+  }
   const range = req.headers.range;
   const ifRange = req.headers['if-range'];
   if (range && (!ifRange || ifRange === asset.etag)) {

@@ -189,7 +189,7 @@ export class Runner {
       await mkdir(workDir, { recursive: true });
       const ctx: JobContext = {
         video,
-        inputs: await this.inputs(video),
+        inputs: await this.inputs(video, workDir),
         state: video.engineState,
         workDir,
         signal: ac.signal,
@@ -208,7 +208,7 @@ export class Runner {
       await engine.run(ctx);
       if (ac.signal.aborted) throw ac.signal.reason;
       if (!written.has('video')) throw new EngineError('engine_error', 'The engine finished without a video.');
-      await this.deriveMissing(video.id, written, ac.signal);
+      await this.deriveMissing(video.id, written, workDir, ac.signal);
       const completedAt = now();
       const expiresAt = completedAt + Math.round(this.cfg.retentionHours * 3600);
       const done = await this.store.complete(video.id, this.owner, completedAt, expiresAt, [...written.values()]);
@@ -255,23 +255,24 @@ export class Runner {
     return 'failed' as const;
   }
 
-  private async inputs(video: VideoRecord): Promise<JobInputs> {
+  /** The job's inputs as local files; a remote blob store's copies go into the work dir, removed with it. */
+  private async inputs(video: VideoRecord, workDir: string): Promise<JobInputs> {
     const p = video.params;
     let source: VideoRecord | null = null;
     let sourceVideoPath: string | null = null;
     if (video.sourceVideoId) {
       source = await this.store.getVideoById(video.sourceVideoId);
       const asset = source && !source.deletedAt ? await this.store.getAsset(source.id, 'video') : null;
-      if (asset) sourceVideoPath = await this.blobs.localPath(asset.key);
+      if (asset) sourceVideoPath = await this.blobs.localPath(asset.key, workDir);
     }
-    if (p.uploadKey) sourceVideoPath = await this.blobs.localPath(p.uploadKey);
+    if (p.uploadKey) sourceVideoPath = await this.blobs.localPath(p.uploadKey, workDir);
     const characters: JobInputs['characters'] = [];
     for (const id of p.characters) {
       const c = await this.store.getCharacter(id, video.projectId);
-      if (c) characters.push({ id: c.id, name: c.name, framePath: await this.blobs.localPath(c.frameKey), clipPath: await this.blobs.localPath(c.clipKey) });
+      if (c) characters.push({ id: c.id, name: c.name, framePath: await this.blobs.localPath(c.frameKey, workDir), clipPath: await this.blobs.localPath(c.clipKey, workDir) });
     }
     return {
-      referencePath: p.referenceKey ? await this.blobs.localPath(p.referenceKey) : null,
+      referencePath: p.referenceKey ? await this.blobs.localPath(p.referenceKey, workDir) : null,
       sourceVideoPath,
       source,
       characters,
@@ -287,8 +288,8 @@ export class Runner {
   }
 
   /** Thumbnail and spritesheet from the video when the engine gave none; the video itself is checked. */
-  private async deriveMissing(videoId: string, written: Map<Variant, AssetRecord>, signal: AbortSignal) {
-    const videoPath = await this.blobs.localPath(written.get('video')!.key);
+  private async deriveMissing(videoId: string, written: Map<Variant, AssetRecord>, workDir: string, signal: AbortSignal) {
+    const videoPath = await this.blobs.localPath(written.get('video')!.key, workDir);
     // With every variant given, only the codec is in question: the MP4's own boxes answer that without
     // a child process; ffprobe judges whenever they do not, and measures when frames are to be taken.
     if (written.has('thumbnail') && written.has('spritesheet') && (await isH264Mp4(videoPath))) return;
