@@ -92,7 +92,7 @@ export class SqliteWebhooks implements WebhookStore {
         ) WHERE rn <= @perEndpoint - COALESCE(json_extract(@inFlight, '$.' || endpoint_id), 0)
         ORDER BY next_attempt_at, seq LIMIT @limit`).pluck(),
       claim: p(`UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = @until
-        WHERE seq = @seq AND status = 'pending' RETURNING *`),
+        WHERE seq = @seq AND status = 'pending' AND next_attempt_at <= @now RETURNING *`),
       eventPayload: p('SELECT payload FROM webhook_events WHERE id = ?').pluck(),
       insertAttempt: p(`INSERT INTO webhook_attempts (delivery_seq, attempted_at, duration_ms, status_code, error, outcome)
         VALUES (@seq, @at, @durationMs, @statusCode, @error, @outcome)`),
@@ -193,11 +193,13 @@ export class SqliteWebhooks implements WebhookStore {
 
   async claimDue(nowMs: number, leaseUntilMs: number, limit: number, perEndpoint: number, inFlight: Record<string, number>): Promise<DueDelivery[]> {
     if (limit <= 0) return [];
+    // Read first, outside a transaction: an idle poll takes no write lock.
+    const seqs = this.s.due.all({ now: nowMs, limit, perEndpoint, inFlight: JSON.stringify(inFlight) }) as number[];
+    if (!seqs.length) return [];
     return this.db.transaction(() => {
-      const seqs = this.s.due.all({ now: nowMs, limit, perEndpoint, inFlight: JSON.stringify(inFlight) }) as number[];
       const out: DueDelivery[] = [];
       for (const seq of seqs) {
-        const d = this.s.claim.get({ seq, until: leaseUntilMs }) as Row | undefined;
+        const d = this.s.claim.get({ seq, until: leaseUntilMs, now: nowMs }) as Row | undefined;
         if (!d) continue;
         const ep = this.s.endpoint.get(d.endpoint_id) as Row | undefined;
         const payload = this.s.eventPayload.get(d.event_id) as string | undefined;
