@@ -2,7 +2,8 @@
 // whether the server at --base-url and each configured upstream answer.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type Config } from '../config/index.js';
+import { connectBlobs } from '../blobs/index.js';
 import { tools, run } from '../media/index.js';
 import { ModelCatalog } from '../videos/index.js';
 import { action, clientCommand, printJson, type CommonOptions } from './common.js';
@@ -36,6 +37,18 @@ async function toolVersion(bin: string): Promise<Check> {
   }
 }
 
+/** Disk, or the S3 bucket reached as `reelay serve` would (its start check). */
+async function blobsCheck(cfg: Config): Promise<Check & { kind: string; path: string }> {
+  if (!cfg.s3Bucket) return { kind: 'disk', path: join(cfg.dataDir, 'blobs'), ok: true, detail: '' };
+  const path = `s3://${cfg.s3Bucket}/${cfg.s3Prefix}`;
+  try {
+    (await connectBlobs(cfg)).close?.();
+    return { kind: 's3', path, ok: true, detail: cfg.s3Endpoint ?? 'AWS' };
+  } catch (err) {
+    return { kind: 's3', path, ok: false, detail: (err as Error).message };
+  }
+}
+
 export function doctorCommand() {
   return clientCommand('doctor', 'check ffmpeg, the store, engines, upstreams and the server', 'reelay doctor --base-url http://127.0.0.1:8080/v1')
     .option('-c, --config <file>', 'config file (JSON); default $REELAY_CONFIG or ./reelay.config.json')
@@ -57,7 +70,7 @@ export function doctorCommand() {
             ok: true,
             detail: existsSync(db) ? `${(statSync(db).size / 1024).toFixed(0)} KB` : 'not created yet (made on first `reelay serve`)',
           },
-          blobs: { kind: 'disk', path: join(cfg.dataDir, 'blobs') },
+          blobs: await blobsCheck(cfg),
           engines: [
             { id: 'local', models: localModels },
             ...upstreams.map((u) => ({ id: `upstream:${u.id}`, models: Object.keys(u.models) })),
@@ -67,7 +80,7 @@ export function doctorCommand() {
           ),
           server: { baseUrl, ...(await reach(`${baseUrl}/models`, resolveApiKey(opts.apiKey))) },
         };
-        const problems = [report.ffmpeg, report.ffprobe, ...report.upstreams].filter((c) => !c.ok).length;
+        const problems = [report.ffmpeg, report.ffprobe, report.blobs, ...report.upstreams].filter((c) => !c.ok).length;
 
         if (opts.json) printJson({ ...report, ok: problems === 0 });
         else {
@@ -76,7 +89,7 @@ export function doctorCommand() {
             `${mark(report.ffmpeg)} ffmpeg    ${report.ffmpeg.path}  (${report.ffmpeg.detail})`,
             `${mark(report.ffprobe)} ffprobe   ${report.ffprobe.path}  (${report.ffprobe.detail})`,
             `ok   store     sqlite ${db}  (${report.store.detail})`,
-            `ok   blobs     disk ${report.blobs.path}`,
+            `${mark(report.blobs)} blobs     ${report.blobs.kind} ${report.blobs.path}${report.blobs.detail ? `  (${report.blobs.detail})` : ''}`,
             ...report.engines.map((e) => `ok   engine    ${e.id}: ${e.models.join(', ') || 'no models'}`),
             ...(report.upstreams.length ? report.upstreams.map((u) => `${mark(u)} upstream  ${u.id} ${u.baseUrl}  (${u.detail})`) : ['     upstream  none configured']),
             `${report.server.ok ? 'ok  ' : 'warn'} server    ${report.server.baseUrl}  (${report.server.detail})`,

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { startTestServer, waitForVideo, tempDir, rmrf, type TestServer } from '../helpers/server.js';
@@ -201,4 +202,29 @@ test('a start whose bucket cannot be reached fails, saying why', async () => {
   } finally {
     rmrf(dataDir);
   }
+});
+
+/** `reelay doctor --json` as a child process (this process serves, so never spawnSync). */
+function doctor(env: Record<string, string>): Promise<{ code: number | null; report: { ok: boolean; blobs: { kind: string; path: string; ok: boolean; detail: string } } }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../bin/reelay.js'), 'doctor', '--json'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, REELAY_BASE_URL: t.url, REELAY_API_KEY: t.key, REELAY_DATA_DIR: t.cfg.dataDir, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', rej);
+    child.on('exit', (code) => res({ code, report: JSON.parse(out) }));
+  });
+}
+
+test('doctor reaches the bucket as serve would, and says why when it cannot', async () => {
+  const good = await doctor({ ...s3.env, REELAY_S3_PREFIX: 'main/' });
+  assert.equal(good.code, 0);
+  assert.deepEqual(good.report.blobs, { kind: 's3', path: `s3://${s3.bucket}/main/`, ok: true, detail: s3.endpoint });
+  const bad = await doctor({ ...s3.env, REELAY_S3_BUCKET: 'no-such-bucket' });
+  assert.notEqual(bad.code, 0);
+  assert.equal(bad.report.ok, false);
+  assert.equal(bad.report.blobs.ok, false);
+  assert.match(bad.report.blobs.detail, /cannot be reached: it does not exist/);
 });
