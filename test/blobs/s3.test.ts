@@ -21,9 +21,9 @@ before(async () => {
   blobs = new S3BlobStore({ bucket: s3.bucket, endpoint: s3.endpoint, forcePathStyle: true, prefix: 'pre' });
 });
 after(async () => {
+  rmrf(dir);
   blobs.close();
   await s3.close();
-  rmrf(dir);
 });
 
 const collect = async (r: Readable) => {

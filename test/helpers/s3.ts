@@ -87,6 +87,7 @@ export async function startS3(bucket = 'reelay-test'): Promise<TestS3> {
       client.destroy();
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.ref(); // held until it has exited, or this process could end first
         child.kill();
         await exited;
       }
