@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { openStore, type Store } from './store/index.js';
 import { connectBlobs, type BlobStore } from './blobs/index.js';
-import { ThreadedLocalEngine, UpstreamPool, type Engine } from './engines/index.js';
+import { ThreadedLocalEngine, UpstreamPool, ComfyPool, type Engine } from './engines/index.js';
 import { Runner, Sweeper } from './jobs/index.js';
 import { ModelCatalog, VideoService } from './videos/index.js';
 import { buildApp, Authenticator, Metrics, createKey, DEFAULT_PROJECT } from './http/index.js';
@@ -61,9 +61,11 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   const store = openStore(cfg.dataDir);
   const blobs = await connectBlobs(cfg).catch(async (err) => { await store.close(); releaseLock(); throw err; });
   const upstreams = new UpstreamPool(cfg.upstreams, log);
-  const catalog = new ModelCatalog(upstreams.models());
+  const comfy = new ComfyPool(cfg.comfyui, log);
+  const catalog = new ModelCatalog([...upstreams.models(), ...comfy.models()]);
   const engines = new Map<string, Engine>([['local', new ThreadedLocalEngine(catalog, { fps: cfg.localFps })]]);
   for (const e of upstreams.engines) engines.set(e.id, e);
+  if (comfy.engine) engines.set(comfy.engine.id, comfy.engine);
   const metrics = new Metrics(store);
   // Webhooks leave from their own loop, never from a request or a job.
   const deliverer = new Deliverer(store.webhooks, {
@@ -80,6 +82,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   const service = new VideoService(cfg, store, blobs, catalog, { queued: () => runner.wake(), deleted: (id) => {
     runner.cancel(id);
     void store.getVideoById(id).then((v) => upstreams.onDeleted(v)).catch((err) => log.warn({ err }, 'upstream cancel failed'));
+    void store.getVideoById(id).then((v) => comfy.onDeleted(v)).catch((err) => log.warn({ err }, 'ComfyUI cancel failed'));
   } });
   const auth = new Authenticator(store, cfg.apiKey);
   await auth.init();
@@ -95,6 +98,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   } catch (err) {
     await app.close().catch(() => {});
     upstreams.close();
+    comfy.close();
     await store.close();
     releaseLock();
     throw err;
@@ -119,6 +123,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
         ready = false;
         sweeper.stop();
         upstreams.close(); // upstream jobs let go of their slots at once and resume on the next start
+        comfy.close(); // so do ComfyUI prompts: the servers keep working on them
         await runner.stop(graceMs);
         await deliverer.stop(); // attempts in flight are cut short and due again on the next start
         await Promise.all([...engines.values()].map((e) => e.close?.()));

@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { parseUpstreams, type UpstreamConfig } from '../engines/upstream/config.js';
+import { parseComfyui, type ComfyConfig } from '../engines/comfyui/config.js';
 import { parseWebhooks, type WebhookConfig } from '../webhooks/config.js';
 
 export type FitPolicy = 'crop' | 'pad' | 'stretch' | 'reject';
@@ -51,6 +52,8 @@ export interface Config {
   localFps: number;
   /** Servers that speak /v1/videos, relayed to by the upstream engine. */
   upstreams: UpstreamConfig[];
+  /** ComfyUI servers and the workflows served as models by the ComfyUI engine. */
+  comfyui: ComfyConfig;
   /** Requests per minute each project may make to /v1 (0: no limit). */
   rateLimitRpm: number;
   /** Seconds of video each project may queue per rolling 24 hours (0: no quota). */
@@ -101,6 +104,7 @@ const DEFAULTS: Config = {
   ffprobePath: null,
   localFps: 24,
   upstreams: [],
+  comfyui: { servers: [], models: {} },
   rateLimitRpm: 0,
   quotaSecondsPerDay: 0,
   webhooks: [],
@@ -142,6 +146,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   ffprobePath: 'REELAY_FFPROBE',
   localFps: 'REELAY_LOCAL_FPS',
   upstreams: 'REELAY_UPSTREAMS',
+  comfyui: 'REELAY_COMFYUI',
   rateLimitRpm: 'REELAY_RATE_LIMIT_RPM',
   quotaSecondsPerDay: 'REELAY_QUOTA_SECONDS_PER_DAY',
   webhooks: 'REELAY_WEBHOOKS',
@@ -160,6 +165,7 @@ function coerce(key: keyof Config, raw: unknown): unknown {
   const def = DEFAULTS[key];
   if (raw === undefined || raw === '') return undefined;
   if (key === 'upstreams') return parseUpstreams(raw);
+  if (key === 'comfyui') return parseComfyui(raw);
   if (key === 'webhooks') return parseWebhooks(raw);
   if (key === 'corsOrigins') return parseOrigins(key, raw);
   if (key === 'referenceFit') {
@@ -219,6 +225,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   Object.assign(cfg, opts.overrides ?? {});
   cfg.upstreams = parseUpstreams(cfg.upstreams);
+  cfg.comfyui = parseComfyui(cfg.comfyui);
   cfg.webhooks = parseWebhooks(cfg.webhooks);
   cfg.webhookMaxInFlight = Math.max(1, Math.floor(cfg.webhookMaxInFlight));
   cfg.dataDir = resolve(cfg.dataDir);

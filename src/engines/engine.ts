@@ -32,6 +32,8 @@ export interface Engine {
   readonly id: string;
   describe(model: string): ModelCapabilities | null;
   run(job: JobContext): Promise<void>;
+  /** Jobs of this engine the runner runs at once (default: the upstream's maxInFlight, else `concurrency`). */
+  readonly slots?: number;
   /** Lets go of what the engine holds (threads, connections) when the server stops. */
   close?(): Promise<void>;
 }

@@ -53,7 +53,7 @@ export class Runner {
     // slots; local jobs never take more than `concurrency`, whatever else is free.
     for (const id of engines.keys()) {
       const upstream = id.startsWith('upstream:') ? cfg.upstreams.find((u) => `upstream:${u.id}` === id) : undefined;
-      this.limits.set(id, upstream ? upstream.maxInFlight : cfg.concurrency);
+      this.limits.set(id, engines.get(id)!.slots ?? (upstream ? upstream.maxInFlight : cfg.concurrency));
     }
     this.capacity = [...this.limits.values()].reduce((a, b) => a + b, 0) || cfg.concurrency;
   }

@@ -12,6 +12,9 @@ import { UpstreamEngine, parseState, type UpstreamRegistry } from './engine.js';
 export { parseUpstreams, type UpstreamConfig, type UpstreamModelConfig } from './config.js';
 export { UpstreamEngine, parseState, type UpstreamState } from './engine.js';
 export { normaliseStatus } from './normalise.js';
+// Shared with the ComfyUI engine: requests that know whether they left in full, and the limiters.
+export { open, send, multipart, TransportError, type UpstreamResponse } from './http.js';
+export { Semaphore, TokenBucket } from './limiter.js';
 
 const CREATED = 1759708800;
 const PRO_ONLY = ['1792x1024', '1024x1792', '1920x1080', '1080x1920'];
