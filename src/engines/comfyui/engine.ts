@@ -9,11 +9,10 @@ import sharp from 'sharp';
 import type { Logger } from 'pino';
 import { EngineError, type Engine, type JobContext } from '../engine.js';
 import type { ModelCapabilities } from '../../videos/models.js';
-import { extractFramePng } from '../../media/index.js';
 import { DownloadError, TransportError, type ComfyClient, type HistoryEntry, type Whereabouts } from './client.js';
 import { frameCount, graphSize, type ComfyModelConfig } from './config.js';
 import { applyBinding, ProgressModel, type Graph } from './graph.js';
-import { outputFiles, stitch, toMp4 } from './output.js';
+import { lastFrame, outputFiles, stitch, toMp4 } from './output.js';
 import { LostPrompt, type PromptTracker } from './tracker.js';
 
 /** The checkpoint. `submitting` is written with reelay's prompt id before /prompt is sent; `submitted` once the server has it. */
@@ -163,7 +162,8 @@ export class ComfyEngine implements Engine {
       seconds = Number(v.params.extendSeconds ?? Number(v.seconds) - Number(job.inputs.source?.seconds ?? 0));
       // The continuation starts from the source's last frame, at the video's size.
       const [w, h] = v.size.split('x').map(Number);
-      const last = await extractFramePng(job.inputs.sourceVideoPath, -0.1, job.signal);
+      const last = join(job.workDir, 'comfyui-source-last.png');
+      await lastFrame(job.inputs.sourceVideoPath, last, job.signal);
       reference = join(job.workDir, 'comfyui-last-frame.png');
       await sharp(last).resize(w, h, { fit: 'cover' }).png().toFile(reference);
     }

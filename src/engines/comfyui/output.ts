@@ -87,6 +87,11 @@ export async function toMp4(paths: string[], outPath: string, t: Target): Promis
   return outPath;
 }
 
+/** The video's very last frame as PNG (the tail is decoded, each frame overwriting the last). */
+export async function lastFrame(path: string, outPath: string, signal: AbortSignal): Promise<void> {
+  await run(tools().ffmpeg, ['-v', 'error', '-y', '-sseof', '-3', '-i', path, '-update', '1', '-f', 'image2', '-c:v', 'png', outPath], signal);
+}
+
 /** The source, then the continuation without its first frame (the source's last, which it started from). */
 export async function stitch(sourcePath: string, extPath: string, outPath: string, t: Target): Promise<void> {
   const norm = `${cover(t.width, t.height)},fps=${t.fps},format=yuv420p`;

@@ -44,7 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function executionError(server: string, data: Record<string, unknown>): EngineError {
   const node = data.node_id !== undefined ? ` in node ${String(data.node_id)}${data.node_type ? ` (${String(data.node_type)})` : ''}` : '';
   const type = typeof data.exception_type === 'string' ? data.exception_type : '';
-  const message = typeof data.exception_message === 'string' ? data.exception_message.trim() : 'unknown error';
+  const message = typeof data.exception_message === 'string' ? data.exception_message.trim().replace(/\.+$/, '') : 'unknown error';
   if (/OutOfMemory|out of memory|\bOOM\b|allocation on device/i.test(`${type} ${message}`)) {
     return new EngineError('engine_error', `The ComfyUI server '${server}' ran out of GPU memory${node}: ${message}. Try a smaller size or fewer seconds.`);
   }
@@ -208,7 +208,7 @@ export class PromptTracker {
       const due: Entry[] = [];
       for (const e of this.entries.values()) {
         if (now >= e.deadline) {
-          const minutes = Math.round(((e.deadline - now + this.client.cfg.jobTimeoutMs) / 60_000) * 10) / 10;
+          const minutes = Math.round((this.client.cfg.jobTimeoutMs / 60_000) * 10) / 10;
           this.settle(e, () => e.reject(new EngineError('timeout', `The ComfyUI server '${this.client.id}' did not finish the video within ${minutes} minutes.`)));
           continue;
         }
