@@ -72,7 +72,10 @@ export class PromptTracker {
             for (const e of this.entries.values()) e.lastPoll = 0;
             this.kick();
           },
-          close: () => this.arm(),
+          close: () => {
+            client.up = false; // until a request or the socket gets through again
+            this.arm();
+          },
           message: (type, data) => this.onMessage(type, data),
         }, log, client.id)
       : null;

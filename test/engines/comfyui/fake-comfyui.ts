@@ -117,7 +117,7 @@ export class FakeComfyUI {
   /** Refuse WebSocket upgrades (reelay must poll). */
   websocket = true;
   /** Answer /prompt with this (status, body) instead, or drop the connection after queueing ('drop'). */
-  onPrompt: ((n: number, body: Record<string, unknown>) => 'drop' | 'drop-before' | [number, unknown] | void) | null = null;
+  onPrompt: ((n: number, body: Record<string, unknown>) => 'drop' | 'hang' | 'drop-before' | [number, unknown] | void) | null = null;
   /** Called when a prompt finishes successfully, with its id (the bench's clock). */
   onSuccess: ((promptId: string) => void) | null = null;
   private history = new Map<string, Record<string, unknown>>();
@@ -282,7 +282,8 @@ export class FakeComfyUI {
       this.pending.push(task);
       this.broadcastStatus();
       this.wake?.();
-      if (scripted === 'drop') return req.socket.destroy(); // queued, but the answer never comes
+      if (scripted === 'drop') return req.socket.destroy(); // queued, but the answer is cut
+      if (scripted === 'hang') return; // queued, and the answer never comes
       return this.json(res, 200, { prompt_id: task.promptId, number: task.number, node_errors: {} });
     }
     if (req.method === 'GET' && path === '/queue') {
