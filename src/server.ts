@@ -88,7 +88,11 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   await auth.init();
 
   let ready = true;
-  const app = await buildApp({ cfg, store, blobs, service, auth, metrics, log, isReady: () => ready, extraRoutes: playgroundRoutes });
+  // Roles: an api process serves /v1 and never renders; a worker runs jobs (and the sweeper) and
+  // serves only health and metrics; `all` does both, as one process always did.
+  const serveApi = cfg.role !== 'worker';
+  const runJobs = cfg.role !== 'api';
+  const app = await buildApp({ cfg, store, blobs, service, auth, metrics, log, isReady: () => ready, apiRoutes: serveApi, extraRoutes: serveApi ? playgroundRoutes : undefined });
   const sweeper = new Sweeper(store, blobs, cfg.sweepIntervalMs, log, cfg.idempotencyTtlHours * 3600_000);
   // Listen first: a start that cannot bind (port in use) must not claim jobs or keep the lock.
   let address: string;
@@ -111,9 +115,11 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
       firstKey = (await createKey(store, DEFAULT_PROJECT, 'first key')).secret;
     }
   }
-  await runner.start();
-  sweeper.start();
-  deliverer.start();
+  if (runJobs) {
+    await runner.start();
+    sweeper.start();
+    deliverer.start(); // webhook deliveries are workers' work too
+  }
 
   let closing: Promise<void> | null = null;
   return {

@@ -10,9 +10,17 @@ export function serveCommand() {
     .option('-c, --config <file>', 'config file (JSON); default $REELAY_CONFIG or ./reelay.config.json')
     .option('--host <host>', 'listen address (REELAY_HOST)')
     .option('--port <port>', 'listen port (REELAY_PORT)')
+    .option('--role <role>', 'api (take requests, never render), worker (run jobs), or all (REELAY_ROLE; default all)')
     .addHelpText('after', '\nExample:\n  REELAY_PORT=9000 reelay serve\n')
-    .action(async (opts: { config?: string; host?: string; port?: string }) => {
+    .action(async (opts: { config?: string; host?: string; port?: string; role?: string }) => {
       const overrides: Record<string, unknown> = {};
+      if (opts.role) {
+        if (!['all', 'api', 'worker'].includes(opts.role)) {
+          process.stderr.write(`reelay serve: --role must be api, worker or all, got '${opts.role}'\n`);
+          process.exit(2);
+        }
+        overrides.role = opts.role;
+      }
       if (opts.host) overrides.host = opts.host;
       if (opts.port) overrides.port = Number(opts.port);
       const cfg = loadConfig({ file: opts.config, overrides });
@@ -39,7 +47,7 @@ export function serveCommand() {
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
       const base = server.url.replace('0.0.0.0', '127.0.0.1');
-      process.stdout.write(`reelay listening on ${base} (data in ${cfg.dataDir})\n`);
+      process.stdout.write(`reelay listening on ${base} (data in ${cfg.dataDir}${cfg.role === 'all' ? '' : `, role ${cfg.role}`})\n`);
       if (server.firstKey) {
         process.stdout.write(
           `\nCreated an API key for the default project. It is shown only this once:\n\n  ${server.firstKey}\n\n` +

@@ -7,6 +7,8 @@ import { parseComfyui, type ComfyConfig } from '../engines/comfyui/config.js';
 import { parseWebhooks, type WebhookConfig } from '../webhooks/config.js';
 
 export type FitPolicy = 'crop' | 'pad' | 'stretch' | 'reject';
+/** What a process does: `api` takes requests and never renders; `worker` claims and runs jobs; `all` both. */
+export type Role = 'all' | 'api' | 'worker';
 
 export interface Config {
   host: string;
@@ -74,6 +76,7 @@ export interface Config {
   corsOrigins: string[];
   /** Hours an Idempotency-Key's answer is kept for retries. */
   idempotencyTtlHours: number;
+  role: Role;
 }
 
 const DEFAULTS: Config = {
@@ -115,6 +118,7 @@ const DEFAULTS: Config = {
   webhookMaxInFlight: 4,
   corsOrigins: [],
   idempotencyTtlHours: 24,
+  role: 'all',
 };
 
 /** Environment variable for each setting; the README table is generated from the same list. */
@@ -157,9 +161,11 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   webhookMaxInFlight: 'REELAY_WEBHOOK_MAX_IN_FLIGHT',
   corsOrigins: 'REELAY_CORS_ORIGINS',
   idempotencyTtlHours: 'REELAY_IDEMPOTENCY_TTL_HOURS',
+  role: 'REELAY_ROLE',
 };
 
 const FITS: FitPolicy[] = ['crop', 'pad', 'stretch', 'reject'];
+const ROLES: Role[] = ['all', 'api', 'worker'];
 
 function coerce(key: keyof Config, raw: unknown): unknown {
   const def = DEFAULTS[key];
@@ -168,6 +174,10 @@ function coerce(key: keyof Config, raw: unknown): unknown {
   if (key === 'comfyui') return parseComfyui(raw);
   if (key === 'webhooks') return parseWebhooks(raw);
   if (key === 'corsOrigins') return parseOrigins(key, raw);
+  if (key === 'role') {
+    if (!ROLES.includes(raw as Role)) throw new Error(`role must be one of ${ROLES.join(', ')}, got ${String(raw)}`);
+    return raw;
+  }
   if (key === 'referenceFit') {
     if (!FITS.includes(raw as FitPolicy)) throw new Error(`${key} must be one of ${FITS.join(', ')}, got ${String(raw)}`);
     return raw;

@@ -36,6 +36,8 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   isReady: () => boolean;
+  /** The /v1 routes (false for a worker process: health and metrics only). Default true. */
+  apiRoutes?: boolean;
   /** Extra routes (the playground page) registered by the caller. */
   extraRoutes?: (app: FastifyInstance) => void;
 }
@@ -210,13 +212,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const limits = { tmpDir: join(cfg.dataDir, 'tmp'), maxUploadBytes: cfg.maxUploadBytes, maxFieldBytes: Math.ceil(cfg.maxUploadBytes * 1.4) };
-  videoRoutes(app, deps.service, deps.blobs, limits, deps.store, {
-    ttlMs: cfg.idempotencyTtlHours * 3600_000,
-    waitMs: 10_000,
-    abandonAfterMs: 120_000,
-  });
-  eventRoutes(app, deps.service);
-  modelRoutes(app, deps.service.catalog);
+  if (deps.apiRoutes !== false) {
+    videoRoutes(app, deps.service, deps.blobs, limits, deps.store, {
+      ttlMs: cfg.idempotencyTtlHours * 3600_000,
+      waitMs: 10_000,
+      abandonAfterMs: 120_000,
+    });
+    eventRoutes(app, deps.service);
+    modelRoutes(app, deps.service.catalog);
+  }
   healthRoutes(app, deps.store, metrics, deps.isReady);
   deps.extraRoutes?.(app);
   return app;

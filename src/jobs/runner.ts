@@ -59,8 +59,17 @@ export class Runner {
   }
 
   async start(): Promise<void> {
-    const released = await this.store.releaseAllLeases();
-    if (released) this.log.info({ released }, 'resuming jobs left in progress by an earlier process');
+    // On a store of its own, every lease left is a dead process's: take them back at once. On a
+    // shared store the other holders may be alive; a dead one's leases lapse and are claimed then.
+    if (!this.store.shared) {
+      const released = await this.store.releaseAllLeases();
+      if (released) this.log.info({ released }, 'resuming jobs left in progress by an earlier process');
+    }
+    // Another process queued a job, or changed (deleted) one this runner holds.
+    this.store.onRemoteChange((change) => {
+      if (change.kind === 'job_queued') this.wake();
+      else if (change.kind === 'video_changed' && change.id && this.active.has(change.id)) void this.renewAll();
+    });
     // One heartbeat for every job this runner holds (not a timer and a write per job).
     this.heartbeat = setInterval(() => void this.renewAll(), Math.max(20, Math.floor(this.cfg.jobLeaseMs / 3)));
     this.dispatcher = this.dispatch();

@@ -1,5 +1,6 @@
 // The retention sweeper: removes assets of expired videos, leftovers of deleted ones, and
 // Idempotency-Key records past their time.
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { BlobStore } from '../blobs/index.js';
@@ -24,8 +25,11 @@ export class Sweeper {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** One pass; returns how many videos it cleaned. */
+  private readonly owner = `sweeper_${randomBytes(6).toString('hex')}`;
+
+  /** One pass, when this process holds the sweeper's lease (one sweeper among processes sharing a store); returns how many videos it cleaned. */
   async sweep(): Promise<number> {
+    if (!(await this.store.holdLease('sweeper', this.owner, Math.max(this.intervalMs * 3, 30_000), Date.now()))) return 0;
     let n = 0;
     const now = Math.floor(Date.now() / 1000);
     for (const id of await this.store.listExpired(now, 500)) {

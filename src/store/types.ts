@@ -151,6 +151,11 @@ export interface StoreChange {
 export interface Store {
   close(): Promise<void>;
   /**
+   * Several processes share this store (PostgreSQL). When false (the embedded store) one process
+   * owns it, so at start every lease still held belongs to a process that is gone.
+   */
+  readonly shared: boolean;
+  /**
    * Calls `fn` for changes committed by other processes. The embedded store is owned by one
    * process (its pid lock), so it has none to report beyond what its caches already see.
    */

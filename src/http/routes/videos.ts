@@ -90,19 +90,19 @@ export function videoRoutes(app: FastifyInstance, service: VideoService, blobs: 
       uploads.post<IdParams>(url, async (req, reply) => {
         const key = idempotencyKey(req);
         const body = await readBody(req, limits);
+        let outcome: Outcome;
         try {
-          let outcome: Outcome;
           if (key === null) outcome = { answer: await act(req, body.input), replayed: false };
           else {
             body.input.idempotencyKey = key;
             const print = await fingerprint('POST', req.url.split('?')[0], body.input);
             outcome = await idempotency.run(req.projectId, key, print, () => act(req, body.input));
           }
-          if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-          return sendAnswer(reply, outcome.answer);
         } finally {
-          await body.cleanup();
+          await body.cleanup(); // before the answer: a client that got it finds no upload left behind
         }
+        if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+        return sendAnswer(reply, outcome.answer);
       });
 
     post('/v1/videos', async (req, input) => videoAnswer(await service.create(req.projectId, input)));

@@ -183,6 +183,8 @@ export class SqliteStore implements Store {
     }
   }
 
+  readonly shared = false;
+
   onRemoteChange(): void {
     // One process owns the file; another process's commits (the CLI's) reach the caches through
     // PRAGMA data_version, and nothing else needs telling.
