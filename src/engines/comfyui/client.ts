@@ -3,10 +3,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { open, send, multipart, TransportError, type UpstreamResponse } from '../upstream/index.js';
+import { open, send, multipart, receiveToFile, DownloadError, TransportError, type UpstreamResponse } from '../upstream/index.js';
 import type { ComfyServerConfig } from './config.js';
 import type { Graph } from './graph.js';
 
@@ -34,11 +33,7 @@ export type SubmitOutcome =
 
 export type Whereabouts = 'running' | 'pending' | 'history' | 'absent';
 
-export class DownloadError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
-    super(message);
-  }
-}
+export { DownloadError };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
@@ -228,51 +223,7 @@ export class ComfyClient {
       res.resume();
       throw new DownloadError(`GET /view answered HTTP ${status} for ${file.filename}`, status === 404 || status === 429 || status >= 500);
     }
-    const max = this.cfg.maxDownloadBytes;
-    const expected = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
-    if (expected !== null && expected > max) {
-      res.destroy();
-      throw new DownloadError(`the output ${file.filename} is ${expected} bytes; the limit is ${max}`, false);
-    }
-    let bytes = 0;
-    const out = createWriteStream(dest);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let idle: NodeJS.Timeout;
-        const fail = (e: DownloadError) => {
-          clearTimeout(idle);
-          res.destroy();
-          reject(e);
-        };
-        const arm = () => {
-          clearTimeout(idle);
-          idle = setTimeout(() => fail(new DownloadError(`download stalled: nothing received for ${this.cfg.downloadIdleTimeoutMs} ms`, true)), this.cfg.downloadIdleTimeoutMs);
-        };
-        arm();
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (bytes > max) return fail(new DownloadError(`the output ${file.filename} exceeds ${max} bytes`, false));
-          arm();
-          if (!out.write(chunk)) {
-            res.pause();
-            out.once('drain', () => res.resume());
-          }
-        });
-        res.on('aborted', () => fail(new DownloadError('download cut by the server', true)));
-        res.on('error', (e) => fail(new DownloadError(`download cut: ${e.message}`, true)));
-        res.on('end', () => {
-          clearTimeout(idle);
-          if (expected !== null && bytes !== expected) return reject(new DownloadError(`download cut: got ${bytes} of ${expected} bytes`, true));
-          out.end((e?: Error | null) => (e ? reject(new DownloadError(`could not write: ${e.message}`, false)) : resolve()));
-        });
-      });
-    } catch (err) {
-      out.destroy();
-      await rm(dest, { force: true });
-      throw err;
-    }
-    if (!bytes) throw new DownloadError(`the output ${file.filename} is empty`, true);
-    return bytes;
+    return receiveToFile(res, dest, { maxBytes: this.cfg.maxDownloadBytes, idleTimeoutMs: this.cfg.downloadIdleTimeoutMs, what: `the output ${file.filename}` });
   }
 }
 

@@ -1,25 +1,17 @@
 // One upstream server: its connection pool, its rate limit, its in-flight cap, and the calls reelay makes.
 import http from 'node:http';
 import https from 'node:https';
-import { createWriteStream } from 'node:fs';
-import { open as openFile, rm } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { UpstreamConfig } from './config.js';
 import { open, send, TransportError, type UpstreamResponse } from './http.js';
 import { TokenBucket, Semaphore } from './limiter.js';
 import { isObject } from './normalise.js';
+import { DownloadError, receiveToFile } from './download.js';
 
 export type AssetVariant = 'video' | 'thumbnail' | 'spritesheet';
 
-export class DownloadError extends Error {
-  constructor(
-    message: string,
-    /** Worth trying again (cut, stalled, not there yet); false for a file that is wrong for good. */
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
+export { DownloadError };
 
 export class UpstreamClient {
   readonly limiter: TokenBucket;
@@ -127,49 +119,7 @@ export class UpstreamClient {
       const retry = status === 404 || status === 409 || status === 425 || status === 429 || status >= 500;
       throw new DownloadError(`the upstream answered HTTP ${status} for the ${variant}`, retry);
     }
-    const expected = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
-    if (expected !== null && expected > this.cfg.maxDownloadBytes) {
-      res.destroy();
-      throw new DownloadError(`the upstream's ${variant} is ${expected} bytes; the limit is ${this.cfg.maxDownloadBytes}`, false);
-    }
-    let bytes = 0;
-    const out = createWriteStream(dest);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let idle: NodeJS.Timeout;
-        const fail = (e: DownloadError) => {
-          clearTimeout(idle);
-          res.destroy();
-          reject(e);
-        };
-        const arm = () => {
-          clearTimeout(idle);
-          idle = setTimeout(() => fail(new DownloadError(`download stalled: nothing received for ${this.cfg.downloadIdleTimeoutMs} ms`, true)), this.cfg.downloadIdleTimeoutMs);
-        };
-        arm();
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (bytes > this.cfg.maxDownloadBytes) return fail(new DownloadError(`the upstream's ${variant} exceeds ${this.cfg.maxDownloadBytes} bytes`, false));
-          arm();
-          if (!out.write(chunk)) {
-            res.pause();
-            out.once('drain', () => res.resume());
-          }
-        });
-        res.on('aborted', () => fail(new DownloadError('download cut by the upstream', true)));
-        res.on('error', (e) => fail(new DownloadError(`download cut: ${e.message}`, true)));
-        res.on('end', () => {
-          clearTimeout(idle);
-          if (expected !== null && bytes !== expected) return reject(new DownloadError(`download cut: got ${bytes} of ${expected} bytes`, true));
-          out.end((e?: Error | null) => (e ? reject(new DownloadError(`could not write: ${e.message}`, false)) : resolve()));
-        });
-      });
-    } catch (err) {
-      out.destroy();
-      await rm(dest, { force: true });
-      throw err;
-    }
-    if (bytes === 0) throw new DownloadError(`the upstream's ${variant} is empty`, true);
+    const bytes = await receiveToFile(res, dest, { maxBytes: this.cfg.maxDownloadBytes, idleTimeoutMs: this.cfg.downloadIdleTimeoutMs, what: `the upstream's ${variant}` });
     return { bytes, contentType: String(res.headers['content-type'] ?? '') };
   }
 }

@@ -14,6 +14,7 @@ export { UpstreamEngine, parseState, type UpstreamState } from './engine.js';
 export { normaliseStatus } from './normalise.js';
 // Shared with the ComfyUI engine: requests that know whether they left in full, and the limiters.
 export { open, send, multipart, TransportError, type UpstreamResponse } from './http.js';
+export { receiveToFile, DownloadError } from './download.js';
 export { Semaphore, TokenBucket } from './limiter.js';
 
 const CREATED = 1759708800;

@@ -158,10 +158,10 @@ test('image-to-video: the reference is uploaded, named in LoadImage, and removed
   form.set('prompt', 'the red square comes alive');
   form.set('size', '320x180');
   form.set('input_reference', new Blob([await referencePng(320, 180)], { type: 'image/png' }), 'ref.png');
+  const n = fake.prompts.length; // before the create: its job may be submitted before the answer is read
   const r = await fetch(`${s.base}/videos`, { method: 'POST', headers: s.auth(), body: form });
   assert.equal(r.status, 200, await r.clone().text());
   const v = (await r.json()) as { id: string };
-  const n = fake.prompts.length;
   const done = await waitForVideo(s.client, v.id, 30_000);
   assert.equal(done.status, 'completed', JSON.stringify(done.error));
   const g = fake.prompts[n].graph;
