@@ -4,7 +4,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { AssetRecord, Store, Variant, VideoRecord } from '../store/index.js';
@@ -290,9 +291,21 @@ export class Runner {
 
   private async saveAsset(videoId: string, variant: Variant, data: Readable | Buffer | string): Promise<AssetRecord> {
     const key = assetKey(videoId, variant);
-    const stat = typeof data === 'string' ? await this.blobs.putFile(key, data) : await this.blobs.put(key, data);
+    // The ETag is hashed from the bytes on their way in: reading the blob back would download it
+    // again from a remote store.
     const hash = createHash('sha256');
-    for await (const chunk of this.blobs.read(key)) hash.update(chunk as Buffer);
+    let stat;
+    if (typeof data === 'string') {
+      for await (const chunk of createReadStream(data)) hash.update(chunk as Buffer);
+      stat = await this.blobs.putFile(key, data);
+    } else if (Buffer.isBuffer(data)) {
+      hash.update(data);
+      stat = await this.blobs.put(key, data);
+    } else {
+      const tap = new Transform({ transform: (chunk: Buffer, _enc, done) => (hash.update(chunk), done(null, chunk)) });
+      data.on('error', (err) => tap.destroy(err));
+      stat = await this.blobs.put(key, data.pipe(tap));
+    }
     return { videoId, variant, key, bytes: stat.bytes, etag: `"${hash.digest('hex').slice(0, 32)}"`, contentType: CONTENT_TYPES[variant] };
   }
 
