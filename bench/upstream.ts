@@ -123,7 +123,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 async function storeCosts() {
   const dir = mkdtempSync(join(tmpdir(), 'reelay-bench-up-store-'));
-  const store = await openStore(dir);
+  const store = openStore(dir);
   try {
     const projectId = await store.ensureProject('bench');
     const insert = (i: number) =>

@@ -58,7 +58,7 @@ export async function startServer(cfg: Config, opts: { log?: Logger; createFirst
   mkdirSync(join(cfg.dataDir, 'tmp'), { recursive: true });
   configureTools({ ffmpegPath: cfg.ffmpegPath, ffprobePath: cfg.ffprobePath });
 
-  const store = await openStore(cfg).catch((err) => { releaseLock(); throw err; });
+  const store = openStore(cfg.dataDir);
   const blobs = await connectBlobs(cfg).catch(async (err) => { await store.close(); releaseLock(); throw err; });
   const upstreams = new UpstreamPool(cfg.upstreams, log);
   const comfy = new ComfyPool(cfg.comfyui, log);

@@ -14,10 +14,6 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** postgres://…: the PostgreSQL store, shared by several processes; unset: SQLite in dataDir. */
-  databaseUrl: string | null;
-  /** Connections each process keeps to PostgreSQL. */
-  databasePoolSize: number;
   /** When set, this key is valid for the default project (never stored). */
   apiKey: string | null;
   logLevel: string;
@@ -87,8 +83,6 @@ const DEFAULTS: Config = {
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
-  databaseUrl: null,
-  databasePoolSize: 10,
   apiKey: null,
   logLevel: 'info',
   concurrency: Math.max(1, cpus().length),
@@ -132,8 +126,6 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   host: 'REELAY_HOST',
   port: 'REELAY_PORT',
   dataDir: 'REELAY_DATA_DIR',
-  databaseUrl: 'REELAY_DATABASE_URL',
-  databasePoolSize: 'REELAY_DATABASE_POOL_SIZE',
   apiKey: 'REELAY_API_KEY',
   logLevel: 'REELAY_LOG_LEVEL',
   concurrency: 'REELAY_CONCURRENCY',
@@ -248,6 +240,5 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   cfg.webhookMaxInFlight = Math.max(1, Math.floor(cfg.webhookMaxInFlight));
   cfg.dataDir = resolve(cfg.dataDir);
   cfg.concurrency = Math.max(1, Math.floor(cfg.concurrency));
-  cfg.databasePoolSize = Math.max(1, Math.floor(cfg.databasePoolSize));
   return cfg;
 }

@@ -31,7 +31,7 @@ class WaitEngine implements Engine {
 test('one heartbeat renews every held lease and stops the job whose row was deleted behind its back', async () => {
   const dataDir = tempDir();
   const cfg = loadConfig({ env: {}, overrides: { dataDir, concurrency: 3, jobLeaseMs: 300 } });
-  const store = await openStore(dataDir);
+  const store = openStore(dataDir);
   const engine = new WaitEngine();
   const runner = new Runner(cfg, store, openBlobs(dataDir), new Map<string, Engine>([['local', engine]]), pino({ level: 'silent' }));
   const projectId = await store.ensureProject('default');

@@ -44,7 +44,7 @@ test('local jobs keep to `concurrency` while upstream slots are free, and upstre
     },
     overrides: { dataDir, concurrency: 1, jobLeaseMs: 30_000 },
   });
-  const store = await openStore(dataDir);
+  const store = openStore(dataDir);
   const local = new GateEngine('local');
   const upstream = new GateEngine('upstream:up');
   const runner = new Runner(cfg, store, openBlobs(dataDir), new Map<string, Engine>([['local', local], ['upstream:up', upstream]]), pino({ level: 'silent' }));

@@ -54,7 +54,7 @@ test('SIGKILL after completion with the receiver down: the restarted server deli
       assert.deepEqual([...ids], [event.id], 'exactly the one event id (possibly more than once)');
       await child.kill('SIGTERM');
       // The restart synced the same endpoint (not a second one), and the delivery is done.
-      const store = await openStore(dataDir);
+      const store = openStore(dataDir);
       try {
         const endpoints = await store.webhooks.listEndpoints();
         assert.equal(endpoints.length, 1);

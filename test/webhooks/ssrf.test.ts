@@ -33,7 +33,7 @@ test('checkDestination refuses http, literal private addresses and names that re
 
 test('createEndpoint refuses a bad URL and stores nothing', async () => {
   const dir = tempDir();
-  const store = await openStore(dir);
+  const store = openStore(dir);
   try {
     await assert.rejects(createEndpoint(store, { project: 'p', url: 'http://127.0.0.1:1/hook' }, false), DestinationError);
     await assert.rejects(createEndpoint(store, { project: 'p', url: 'https://localhost:1/hook' }, false), /resolves to/);

@@ -78,7 +78,7 @@ test('SIGKILL while /prompt is on the wire (queued, no answer yet), restart: fou
   await until(() => answered, 'the prompt reached ComfyUI');
   await new Promise((r) => setTimeout(r, 300));
   await child.kill('SIGKILL');
-  const store = await openStore(dir);
+  const store = openStore(dir);
   const row = await store.getVideoById(created.id);
   await store.close();
   assert.equal((row!.engineState as { phase: string }).phase, 'submitting', 'killed with /prompt unanswered');
