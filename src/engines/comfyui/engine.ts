@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Logger } from 'pino';
 import { EngineError, type Engine, type JobContext } from '../engine.js';
+import { sleep } from '../upstream/index.js';
 import type { ModelCapabilities } from '../../videos/models.js';
 import { DownloadError, TransportError, type ComfyClient, type HistoryEntry, type Whereabouts } from './client.js';
 import { frameCount, graphSize, type ComfyModelConfig } from './config.js';
@@ -63,19 +64,6 @@ export interface ComfyRegistry {
 /** Resubmissions after a server lost a prompt (it restarted, or its queue was cleared). */
 const MAX_LOST = 2;
 const LOOKS_MS = [0, 500, 1500];
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 interface Plan {
   /** The public model the video is of. */

@@ -33,7 +33,8 @@ export interface UpstreamRegistry {
   capabilities(model: string): ModelCapabilities | null;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Waits `ms`; rejects with the signal's reason when it aborts first. */
+export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const t = setTimeout(() => {

@@ -10,7 +10,7 @@ import { PollScheduler } from './scheduler.js';
 import { UpstreamEngine, parseState, type UpstreamRegistry } from './engine.js';
 
 export { parseUpstreams, type UpstreamConfig, type UpstreamModelConfig } from './config.js';
-export { UpstreamEngine, parseState, type UpstreamState } from './engine.js';
+export { UpstreamEngine, parseState, sleep, type UpstreamState } from './engine.js';
 export { normaliseStatus } from './normalise.js';
 // Shared with the ComfyUI engine: requests that know whether they left in full, and the limiters.
 export { open, send, multipart, TransportError, type UpstreamResponse } from './http.js';
